@@ -1,0 +1,249 @@
+// The one parser of pyitt-host's options: CLI11 for the options themselves, plus the two things
+// CLI11 cannot do as they are: omnitrace's multi-letter single-dash options (-MI -ME -MR) and
+// finding where the host's options end and the python command line begins.
+#include "command_line.h"
+
+#include <CLI/CLI.hpp>
+#include <fmt/format.h>
+
+#include <array>
+#include <cstdio>
+#include <string_view>
+#include <utility>
+
+#include "version.h"
+
+namespace pyitt::host {
+namespace {
+
+constexpr std::string_view kProgram = "pyitt-host";
+
+// omnitrace-python spells these with one dash; CLI11 would read "-MI" as "-M I".
+constexpr std::array<std::pair<std::string_view, std::string_view>, 3> kMultiLetterOptions{{
+    {"-MI", "--module-include"},
+    {"-ME", "--module-exclude"},
+    {"-MR", "--module-restrict"},
+}};
+
+std::string spell_long(std::string_view token) {
+    for (auto [short_name, long_name] : kMultiLetterOptions) {
+        if (token == short_name) return std::string(long_name);
+        if (token.size() > short_name.size() && token.substr(0, short_name.size()) == short_name &&
+            token[short_name.size()] == '=') {
+            return std::string(long_name) + std::string(token.substr(short_name.size()));
+        }
+    }
+    return std::string(token);
+}
+
+constexpr const char* kNotYetActive = " (accepted; instrumentation is not active yet, see README)";
+
+class OptionParser {
+public:
+    explicit OptionParser(HostOptions& options) : app_(describe()) {
+        app_.set_help_flag("-h,--help", "Print this help and exit");
+        app_.add_flag("--version", show_version_, "Print the versions of pyitt-host, Python and pybind11")
+            ->group("Run");
+
+        const auto filter = [&](const char* names, std::vector<std::string>& into, const char* what,
+                                const char* metavar) {
+            app_.add_option(names, into, std::string(what) + kNotYetActive)
+                ->type_name(metavar)
+                ->group("Filters");
+        };
+        filter("-I,--function-include", options.include_functions,
+               "Instrument functions matching these regexes, whatever the other filters say", "FUNC...");
+        filter("-E,--function-exclude", options.exclude_functions,
+               "Skip functions matching these regexes and everything they call", "FUNC...");
+        filter("-R,--function-restrict", options.restrict_functions,
+               "Instrument only functions matching these regexes", "FUNC...");
+        filter("--module-include", options.include_modules,
+               "-MI: instrument files/modules matching these regexes despite -ME", "FILE...");
+        filter("--module-exclude", options.exclude_modules,
+               "-ME: skip functions from files/modules matching these regexes", "FILE...");
+        filter("--module-restrict", options.restrict_modules,
+               "-MR: instrument only functions from files/modules matching these regexes", "FILE...");
+    }
+
+    // Parses option tokens only; a stray positional is an error.
+    void parse(std::vector<std::string> tokens) {
+        std::vector<std::string> reversed(tokens.rbegin(), tokens.rend());
+        app_.parse(reversed);
+    }
+
+    // How many values the option spelled by `token` takes (0 for flags, unknown options: 0).
+    int values_taken(const std::string& token) const {
+        std::string name = token.substr(0, token.find('='));
+        const CLI::Option* option = app_.get_option_no_throw(name);
+        if (option == nullptr) return 0;
+        if (name.size() != token.size()) return 0;                        // --name=value
+        if (name.rfind("--", 0) != 0 && name.size() > 2) return 0;        // -Xvalue
+        return option->get_items_expected_max();
+    }
+
+    bool show_version() const { return show_version_; }
+    std::string help() const { return app_.help(); }
+
+private:
+    static std::string describe() {
+        return fmt::format(
+            "{0}: run a Python program with its calls as Intel ITT tasks.\n\n"
+            "Usage:\n"
+            "  {0} [OPTIONS] [--] SCRIPT [ARGS...]\n"
+            "  {0} [OPTIONS] -- [PYTHON-FLAGS] (SCRIPT | -m MODULE | -c CODE | -) [ARGS...]\n\n"
+            "Everything after -- is a python command line, run exactly as the embedded python\n"
+            "would run it. Options that take several values (-I, -E, ...) take every word up to\n"
+            "the next option, so put -- before the script after them.",
+            kProgram);
+    }
+
+    CLI::App app_;
+    bool show_version_ = false;
+};
+
+bool looks_like_option(const std::string& token) { return token.size() > 1 && token[0] == '-'; }
+
+int hex_digit(char c) {
+    if (c >= '0' && c <= '9') return c - '0';
+    if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+    if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+    return -1;
+}
+
+}  // namespace
+
+HostOptions parse_host_options(const std::vector<std::string>& option_args) {
+    HostOptions options;
+    OptionParser parser(options);
+    try {
+        parser.parse(option_args);
+    } catch (const CLI::ParseError& error) {
+        throw UsageError(error.what());
+    }
+    return options;
+}
+
+Invocation parse_invocation(const std::vector<std::string>& argv, const char* child_options) {
+    Invocation invocation;
+    const std::string argv0 = argv.empty() ? std::string(kProgram) : argv.front();
+    invocation.python_argv.push_back(argv0);
+
+    if (child_options != nullptr) {
+        try {
+            invocation.options = parse_host_options(decode_args(child_options));
+        } catch (const UsageError& error) {
+            throw UsageError(fmt::format("the inherited {} is not valid ({}); unset it to start afresh",
+                                         kChildOptionsVariable, error.what()));
+        }
+        invocation.python_argv.insert(invocation.python_argv.end(), argv.begin() + (argv.empty() ? 0 : 1),
+                                      argv.end());
+        return invocation;
+    }
+
+    OptionParser parser(invocation.options);
+    std::vector<std::string> host_tokens;
+    bool program_given = false;
+    for (size_t i = 1; i < argv.size(); ++i) {
+        const std::string& token = argv[i];
+        if (token == "--") {
+            invocation.python_argv.insert(invocation.python_argv.end(), argv.begin() + i + 1, argv.end());
+            program_given = true;
+            break;
+        }
+        if (!looks_like_option(token)) {
+            invocation.python_argv.insert(invocation.python_argv.end(), argv.begin() + i, argv.end());
+            program_given = true;
+            break;
+        }
+        host_tokens.push_back(spell_long(token));
+        const int wanted = parser.values_taken(host_tokens.back());
+        for (int taken = 0; taken < wanted && i + 1 < argv.size(); ++taken) {
+            const std::string& value = argv[i + 1];
+            if (value == "--" || (taken > 0 && looks_like_option(value))) break;
+            if (taken == 0 && wanted > 1 && looks_like_option(value)) break;
+            host_tokens.push_back(value);
+            ++i;
+        }
+    }
+
+    try {
+        parser.parse(host_tokens);
+    } catch (const CLI::CallForHelp&) {
+        std::fputs(parser.help().c_str(), stdout);
+        invocation.exit_now = 0;
+        return invocation;
+    } catch (const CLI::ParseError& error) {
+        throw UsageError(error.what());
+    }
+    if (parser.show_version()) {
+        std::fputs(version_text().c_str(), stdout);
+        invocation.exit_now = 0;
+        return invocation;
+    }
+    if (!program_given) {
+        throw UsageError(
+            "no program to run: give a SCRIPT, or -- and a python command line "
+            "(options like -I take every word up to the next option: pyitt-host -I fib -- script.py)");
+    }
+    return invocation;
+}
+
+std::vector<std::string> HostOptions::to_args() const {
+    std::vector<std::string> args;
+    const auto add_each = [&](const char* name, const std::vector<std::string>& values) {
+        for (const auto& value : values) args.push_back(fmt::format("{}={}", name, value));
+    };
+    add_each("--function-include", include_functions);
+    add_each("--function-exclude", exclude_functions);
+    add_each("--function-restrict", restrict_functions);
+    add_each("--module-include", include_modules);
+    add_each("--module-exclude", exclude_modules);
+    add_each("--module-restrict", restrict_modules);
+    return args;
+}
+
+// Words separated by spaces; '%', space and control characters percent-escaped, so the value
+// stays one readable line in `env` and survives any byte but NUL.
+std::string encode_args(const std::vector<std::string>& args) {
+    std::string out;
+    for (const auto& arg : args) {
+        if (!out.empty()) out += ' ';
+        for (unsigned char c : arg) {
+            if (c == '%' || c <= ' ' || c == 0x7f) {
+                out += fmt::format("%{:02X}", c);
+            } else {
+                out += static_cast<char>(c);
+            }
+        }
+    }
+    return out;
+}
+
+std::vector<std::string> decode_args(const std::string& encoded) {
+    std::vector<std::string> args;
+    std::string current;
+    bool in_word = false;
+    for (size_t i = 0; i < encoded.size(); ++i) {
+        const char c = encoded[i];
+        if (c == ' ') {
+            if (in_word) args.push_back(std::move(current));
+            current.clear();
+            in_word = false;
+            continue;
+        }
+        in_word = true;
+        if (c == '%') {
+            const int high = i + 2 < encoded.size() ? hex_digit(encoded[i + 1]) : -1;
+            const int low = high >= 0 ? hex_digit(encoded[i + 2]) : -1;
+            if (low < 0) throw UsageError("a malformed %-escape");
+            current += static_cast<char>(high * 16 + low);
+            i += 2;
+        } else {
+            current += c;
+        }
+    }
+    if (in_word) args.push_back(std::move(current));
+    return args;
+}
+
+}  // namespace pyitt::host

@@ -1,0 +1,25 @@
+// Turning pyitt-host's argv (or a child's argv plus the inherited options) into an Invocation.
+#pragma once
+
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+#include "host_options.h"
+
+namespace pyitt::host {
+
+// A mistake on the command line: reported as one line, exit status 2.
+struct UsageError : std::runtime_error {
+    using std::runtime_error::runtime_error;
+};
+
+// `pyitt-host [OPTIONS] [--] SCRIPT [ARGS...]` or `pyitt-host [OPTIONS] -- PYTHON-COMMAND-LINE`.
+// When the child marker is present in the environment (child_options != nullptr), the whole argv
+// is a python command line and the options come from the marker. Throws UsageError.
+Invocation parse_invocation(const std::vector<std::string>& argv, const char* child_options);
+
+// Parses host option tokens alone (no program part): the inverse of HostOptions::to_args().
+HostOptions parse_host_options(const std::vector<std::string>& option_args);
+
+}  // namespace pyitt::host

@@ -1,0 +1,106 @@
+// CPython is initialised with the C API rather than pybind11's initialize_interpreter(), because
+// the latter turns python's own exit statuses (-V, -h, bad flags: exit 0 or 2) into exceptions.
+// Py_RunMain then runs the program with python's exact semantics: script, -m, -c, stdin,
+// SystemExit, tracebacks, KeyboardInterrupt, atexit, thread joins.
+#include "interpreter.h"
+
+#include <Python.h>
+#include <fmt/format.h>
+
+#include <cstdlib>
+#include <fstream>
+#include <sys/stat.h>
+#include <vector>
+
+namespace pyitt::host {
+namespace {
+
+[[noreturn]] void exit_like_python(PyStatus status) { Py_ExitStatusException(status); }
+
+void check(PyStatus status) {
+    if (PyStatus_Exception(status)) exit_like_python(status);
+}
+
+bool is_file(const std::string& path) {
+    struct stat info {};
+    return ::stat(path.c_str(), &info) == 0 && S_ISREG(info.st_mode);
+}
+
+// The `version` an activated venv's pyvenv.cfg records ("3.11.2"), or "" if unreadable.
+std::string venv_python_version(const std::string& config_path) {
+    std::ifstream config(config_path);
+    std::string line;
+    while (std::getline(config, line)) {
+        const auto equals = line.find('=');
+        if (equals == std::string::npos) continue;
+        auto trim = [](std::string s) {
+            const auto first = s.find_first_not_of(" \t\r");
+            const auto last = s.find_last_not_of(" \t\r");
+            return first == std::string::npos ? std::string() : s.substr(first, last - first + 1);
+        };
+        const std::string key = trim(line.substr(0, equals));
+        if (key == "version" || key == "version_info") return trim(line.substr(equals + 1));
+    }
+    return {};
+}
+
+// The executable CPython computes its paths from. The embedded python's own path gives exactly
+// its sys.prefix and sys.path; an activated venv's python gives that venv's, as running
+// `python` in the activated shell would. sys.executable is pointed at the host afterwards.
+std::string executable_for_paths(const HostPaths& paths) {
+    const char* venv = std::getenv("VIRTUAL_ENV");
+    if (venv == nullptr || *venv == '\0') return paths.embedded_python;
+    const std::string config = std::string(venv) + "/pyvenv.cfg";
+    if (!is_file(config)) {
+        fmt::print(stderr, "pyitt-host: warning: VIRTUAL_ENV={} has no pyvenv.cfg; ignoring it\n", venv);
+        return paths.embedded_python;
+    }
+    const std::string ours = fmt::format("{}.{}", PY_MAJOR_VERSION, PY_MINOR_VERSION);
+    const std::string theirs = venv_python_version(config);
+    if (theirs != ours && theirs.rfind(ours + ".", 0) != 0) {
+        fmt::print(stderr,
+                   "pyitt-host: warning: VIRTUAL_ENV={} is for Python {}, but this pyitt-host embeds "
+                   "Python {}; ignoring it\n",
+                   venv, theirs.empty() ? "(unknown)" : theirs, ours);
+        return paths.embedded_python;
+    }
+    return std::string(venv) + "/bin/python";
+}
+
+}  // namespace
+
+int run_python(const Invocation& invocation, const HostPaths& paths) {
+    std::vector<char*> argv;
+    for (const auto& arg : invocation.python_argv) argv.push_back(const_cast<char*>(arg.c_str()));
+    const auto argc = static_cast<Py_ssize_t>(argv.size());
+
+    // Pre-initialisation reads -E, -I, -X utf8 and -X dev from the command line, as python does.
+    PyPreConfig preconfig;
+    PyPreConfig_InitPythonConfig(&preconfig);
+    preconfig.parse_argv = 1;
+    check(Py_PreInitializeFromBytesArgs(&preconfig, argc, argv.data()));
+
+    PyConfig config;
+    PyConfig_InitPythonConfig(&config);
+    config.parse_argv = 1;
+    const std::string path_source = executable_for_paths(paths);
+    PyStatus status = PyConfig_SetBytesString(&config, &config.program_name, argv[0]);
+    if (!PyStatus_Exception(status)) {
+        status = PyConfig_SetBytesString(&config, &config.executable, path_source.c_str());
+    }
+    if (!PyStatus_Exception(status)) status = PyConfig_SetBytesArgv(&config, argc, argv.data());
+    if (!PyStatus_Exception(status)) status = Py_InitializeFromConfig(&config);
+    PyConfig_Clear(&config);
+    check(status);
+
+    PyObject* executable = PyUnicode_DecodeFSDefault(paths.host_executable.c_str());
+    if (executable == nullptr || PySys_SetObject("executable", executable) != 0) {
+        PyErr_Print();
+        return 1;
+    }
+    Py_DECREF(executable);
+
+    return Py_RunMain();
+}
+
+}  // namespace pyitt::host

@@ -1,0 +1,17 @@
+#include "version.h"
+
+#include <Python.h>
+#include <pybind11/detail/common.h>
+#include <fmt/format.h>
+
+#include "pyitt_module.h"
+
+namespace pyitt::host {
+
+std::string version_text() {
+    // Py_GetVersion() reads the libpython actually loaded, which may differ from the headers.
+    return fmt::format("pyitt-host {}\nPython {}\npybind11 {}.{}.{}\n", pyitt::kVersion, Py_GetVersion(),
+                       PYBIND11_VERSION_MAJOR, PYBIND11_VERSION_MINOR, PYBIND11_VERSION_PATCH);
+}
+
+}  // namespace pyitt::host
