@@ -155,6 +155,11 @@ Invocation parse_invocation(const std::vector<std::string>& argv, const char* ch
             program_given = true;
             break;
         }
+        if (token.size() > 2 && token[1] != '-' && token[2] == '=') {  // -R=fib, as argparse reads it
+            host_tokens.push_back(token.substr(0, 2));
+            host_tokens.push_back(token.substr(3));
+            continue;
+        }
         host_tokens.push_back(spell_long(token));
         const int wanted = parser.values_taken(host_tokens.back());
         for (int taken = 0; taken < wanted && i + 1 < argv.size(); ++taken) {

@@ -1,0 +1,27 @@
+#!/usr/bin/env bash
+# Installs what pyitt-host needs from Debian's packages (only what is missing), then configures and
+# builds it. Usage: third_party/bootstrap.sh [BUILD_DIR [PYTHON]]  (default: build /usr/bin/python3)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+build_dir=${1:-build}
+python=${2:-/usr/bin/python3}
+
+packages=(cmake ninja-build g++ pkg-config python3-dev python3-venv python3-pytest
+          pybind11-dev libcli11-dev libfmt-dev googletest libgtest-dev libbenchmark-dev)
+missing=()
+for p in "${packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if [ ${#missing[@]} -gt 0 ]; then
+  echo "bootstrap: installing ${missing[*]}"
+  sudo=""; [ "$(id -u)" -eq 0 ] || sudo="sudo"
+  $sudo apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi
+
+if [ ! -x "$python" ]; then
+  echo "bootstrap: error: no python at $python (give the python to embed as the second argument)" >&2
+  exit 2
+fi
+cmake -S . -B "$build_dir" -G Ninja -DPython3_EXECUTABLE="$python" >/dev/null
+cmake --build "$build_dir" -j "$(nproc)"
