@@ -63,6 +63,19 @@ public:
                "-ME: skip functions from files/modules matching these regexes", "FILE...");
         filter("--module-restrict", options.restrict_modules,
                "-MR: instrument only functions from files/modules matching these regexes", "FILE...");
+
+        app_.add_option("--collector", options.collector,
+                        "Where ITT calls go: auto (VTune's collector when INTEL_LIBITTNOTIFY64 names "
+                        "one, else builtin), builtin (trace and summary), none, or the PATH of a "
+                        "collector library")
+            ->type_name("auto|builtin|none|PATH")
+            ->default_str("auto")
+            ->group("Output");
+        app_.add_option("-o,--output", options.output_dir,
+                        "Directory for the built-in collector's trace-<pid>.json and summary-<pid>.txt "
+                        "(default pyitt-output/<program>-<date>-<time>/)")
+            ->type_name("DIR")
+            ->group("Output");
     }
 
     // Parses option tokens only; a stray positional is an error.
@@ -204,6 +217,8 @@ std::vector<std::string> HostOptions::to_args() const {
     add_each("--module-include", include_modules);
     add_each("--module-exclude", exclude_modules);
     add_each("--module-restrict", restrict_modules);
+    args.push_back("--collector=" + collector);
+    if (!output_dir.empty()) args.push_back("--output=" + output_dir);
     return args;
 }
 

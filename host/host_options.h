@@ -18,6 +18,10 @@ struct HostOptions {
     std::vector<std::string> exclude_modules;
     std::vector<std::string> restrict_modules;
 
+    // Output: which ITT collector receives the calls, and where the built-in one writes.
+    std::string collector = "auto";  // auto | builtin | none | PATH of a collector library
+    std::string output_dir;          // empty: pyitt-output/<program>-<date>-<time>/
+
     // The canonical argument list that parses back into these options (long names, one value
     // per occurrence), used to hand the options to child processes.
     std::vector<std::string> to_args() const;

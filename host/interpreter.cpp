@@ -69,7 +69,7 @@ std::string executable_for_paths(const HostPaths& paths) {
 
 }  // namespace
 
-int run_python(const Invocation& invocation, const HostPaths& paths) {
+int run_python(const Invocation& invocation, const HostPaths& paths, const ProgramHooks& hooks) {
     std::vector<char*> argv;
     for (const auto& arg : invocation.python_argv) argv.push_back(const_cast<char*>(arg.c_str()));
     const auto argc = static_cast<Py_ssize_t>(argv.size());
@@ -100,6 +100,8 @@ int run_python(const Invocation& invocation, const HostPaths& paths) {
     }
     Py_DECREF(executable);
 
+    if (hooks.at_finalize != nullptr) Py_AtExit(hooks.at_finalize);
+    if (hooks.before_program) hooks.before_program();
     return Py_RunMain();
 }
 

@@ -1,6 +1,7 @@
 // Running a python command line inside the embedded interpreter, as the python command would.
 #pragma once
 
+#include <functional>
 #include <string>
 
 #include "host_options.h"
@@ -13,9 +14,15 @@ struct HostPaths {
     std::string embedded_python;    // the python whose libpython is embedded (configure time)
 };
 
+// What the host does around the program.
+struct ProgramHooks {
+    std::function<void()> before_program;  // the interpreter is ready, the program not started
+    void (*at_finalize)() = nullptr;       // after the program's atexit handlers and thread joins
+};
+
 // Initialises CPython from invocation.python_argv, runs the program, finalises, and returns the
 // exit status python would have returned. Exits directly where python itself would (-h, -V,
 // usage errors) and dies by SIGINT after an uncaught KeyboardInterrupt, as python does.
-int run_python(const Invocation& invocation, const HostPaths& paths);
+int run_python(const Invocation& invocation, const HostPaths& paths, const ProgramHooks& hooks);
 
 }  // namespace pyitt::host

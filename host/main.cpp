@@ -5,14 +5,18 @@
 #include <climits>
 #include <cstdlib>
 #include <cstring>
+#include <memory>
 #include <string>
 #include <unistd.h>
 #include <vector>
 
 #include "command_line.h"
 #include "interpreter.h"
+#include "session.h"
 
 namespace {
+
+pyitt::host::Session* g_session = nullptr;
 
 std::string self_executable() {
     char buffer[PATH_MAX];
@@ -27,23 +31,32 @@ int main(int argc, char** argv) {
     using namespace pyitt::host;
     const std::vector<std::string> args(argv, argv + argc);
 
-    Invocation invocation;
-    try {
-        invocation = parse_invocation(args, std::getenv(kChildOptionsVariable));
-    } catch (const UsageError& error) {
-        fmt::print(stderr, "pyitt-host: error: {}\n", error.what());
-        return 2;
-    }
-    if (invocation.exit_now) return *invocation.exit_now;
-
+    const char* inherited_options = std::getenv(kChildOptionsVariable);
+    const bool is_child = inherited_options != nullptr;
     HostPaths paths{self_executable(), PYITT_EMBEDDED_PYTHON};
     if (paths.host_executable.empty()) {
         fmt::print(stderr, "pyitt-host: error: cannot find its own path (/proc/self/exe): {}\n",
                    std::strerror(errno));
         return 1;
     }
+
+    Invocation invocation;
+    std::unique_ptr<Session> session;
+    try {
+        invocation = parse_invocation(args, inherited_options);
+        if (invocation.exit_now) return *invocation.exit_now;
+        session = std::make_unique<Session>(invocation.options, invocation.python_argv, paths, is_child);
+    } catch (const UsageError& error) {
+        fmt::print(stderr, "pyitt-host: error: {}\n", error.what());
+        return 2;
+    }
+    g_session = session.get();
+
     // Every process the program starts with sys.executable comes back to this host, reads its
-    // argv as python does, and takes these options.
+    // argv as python does, and takes these (resolved) options.
     ::setenv(kChildOptionsVariable, encode_args(invocation.options.to_args()).c_str(), 1);
-    return run_python(invocation, paths);
+    const int status = run_python(invocation, paths,
+                                  {[] { g_session->start(); }, [] { g_session->finish(); }});
+    session->exit_like_the_signal();
+    return status;
 }

@@ -1,0 +1,210 @@
+#include "session.h"
+
+#include <Python.h>
+#include <fmt/chrono.h>
+#include <fmt/format.h>
+#include <pybind11/embed.h>
+
+#include <csignal>
+#include <ctime>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+#include <system_error>
+#include <unistd.h>
+
+#include "command_line.h"
+#include "itt_client.h"
+
+namespace fs = std::filesystem;
+namespace py = pybind11;
+
+namespace pyitt::host {
+namespace {
+
+constexpr const char* kCollectorVariable = "INTEL_LIBITTNOTIFY64";
+constexpr const char* kOutputVariable = "PYITT_OUTPUT_DIR";
+constexpr const char* kCollectorLibrary = "libpyitt-collector.so";
+
+volatile std::sig_atomic_t g_terminated = 0;
+
+// Beside the host in a build tree, under lib/pyitt-host once installed.
+std::string find_builtin_collector(const std::string& host_executable) {
+    const fs::path dir = fs::path(host_executable).parent_path();
+    for (const fs::path& candidate : {dir / kCollectorLibrary, dir / ".." / "lib" / "pyitt-host" / kCollectorLibrary}) {
+        std::error_code error;
+        if (fs::is_regular_file(candidate, error)) return fs::weakly_canonical(candidate).string();
+    }
+    return {};
+}
+
+std::string default_output_dir(const std::vector<std::string>& python_argv) {
+    const std::time_t now = std::time(nullptr);
+    const std::string base = fmt::format("pyitt-output/{}-{:%Y%m%d-%H%M%S}", program_label(python_argv),
+                                         fmt::localtime(now));
+    std::string dir = base;
+    std::error_code error;
+    for (int n = 2; fs::exists(dir, error); ++n) dir = fmt::format("{}-{}", base, n);
+    return dir;
+}
+
+// An unwritable output directory is a usage error before anything runs, not a lost trace later.
+std::string prepare_output_dir(const std::string& requested) {
+    std::error_code error;
+    fs::create_directories(requested, error);
+    if (error) {
+        throw UsageError(fmt::format("cannot create the output directory '{}': {}", requested, error.message()));
+    }
+    if (::access(requested.c_str(), W_OK | X_OK) != 0) {
+        throw UsageError(fmt::format("cannot write into the output directory '{}'", requested));
+    }
+    return fs::absolute(requested, error).lexically_normal().string();
+}
+
+std::string read_file(const std::string& path) {
+    std::ifstream in(path);
+    std::ostringstream text;
+    text << in.rdbuf();
+    return text.str();
+}
+
+int count_trace_files(const std::string& dir) {
+    int count = 0;
+    std::error_code error;
+    for (const auto& entry : fs::directory_iterator(dir, error)) {
+        const std::string name = entry.path().filename().string();
+        if (name.rfind("trace-", 0) == 0 && entry.path().extension() == ".json") ++count;
+    }
+    return count;
+}
+
+template <class Fn>
+Fn* collector_function(const char* name) {
+    return reinterpret_cast<Fn*>(pyitt::itt::collector_symbol(name));
+}
+
+}  // namespace
+
+std::string program_label(const std::vector<std::string>& python_argv) {
+    std::string label = "stdin";
+    for (size_t i = 1; i < python_argv.size(); ++i) {
+        const std::string& word = python_argv[i];
+        if (word == "-") break;
+        if (word == "--" || word[0] != '-') {
+            const std::string& script = word == "--" ? (i + 1 < python_argv.size() ? python_argv[i + 1] : label)
+                                                     : word;
+            label = fs::path(script).stem().string();
+            break;
+        }
+        const std::string flags = word.substr(1);
+        const auto program_flag = flags.find_first_of("cmWX");
+        if (program_flag == std::string::npos) continue;
+        const char flag = flags[program_flag];
+        const bool argument_attached = program_flag + 1 < flags.size();
+        if (flag == 'c') {
+            label = "command";
+        } else if (flag == 'm') {
+            label = argument_attached ? flags.substr(program_flag + 1)
+                                      : (i + 1 < python_argv.size() ? python_argv[i + 1] : "module");
+        } else {
+            if (!argument_attached) ++i;  // -W ARG, -X OPT
+            continue;
+        }
+        break;
+    }
+    std::string safe;
+    for (char c : label) safe += (std::isalnum(static_cast<unsigned char>(c)) || c == '.' || c == '_' || c == '-') ? c : '_';
+    return safe.empty() ? "program" : safe;
+}
+
+Session::Session(HostOptions& options, const std::vector<std::string>& python_argv, const HostPaths& paths,
+                 bool is_child)
+    : is_child_(is_child) {
+    const char* inherited = std::getenv(kCollectorVariable);
+    const bool vtune_collector = inherited != nullptr && *inherited != '\0';
+    const std::string& choice = options.collector;
+    if (choice == "none") {
+        ::unsetenv(kCollectorVariable);
+        return;
+    }
+    if (choice == "auto" && vtune_collector) {
+        // The builtin one may be what a parent host chose for us: then it still writes our trace.
+        uses_builtin_collector_ = is_child && fs::path(inherited).filename() == kCollectorLibrary;
+        if (!uses_builtin_collector_) return;
+    }
+    std::string library;
+    if (choice == "auto" || choice == "builtin") {
+        library = vtune_collector && uses_builtin_collector_ ? std::string(inherited)
+                                                             : find_builtin_collector(paths.host_executable);
+        if (library.empty()) {
+            throw UsageError(fmt::format("the built-in collector {} is not beside {}; use --collector none or PATH",
+                                         kCollectorLibrary, paths.host_executable));
+        }
+        uses_builtin_collector_ = true;
+    } else {
+        std::error_code error;
+        if (!fs::is_regular_file(choice, error)) {
+            throw UsageError(fmt::format("--collector {}: no such file (expected auto, builtin, none or the path "
+                                         "of a collector library)", choice));
+        }
+        library = fs::absolute(choice, error).string();
+        uses_builtin_collector_ = fs::path(library).filename() == kCollectorLibrary;
+    }
+    ::setenv(kCollectorVariable, library.c_str(), 1);
+    options.collector = library;
+
+    if (uses_builtin_collector_) {
+        output_dir_ = prepare_output_dir(options.output_dir.empty() ? default_output_dir(python_argv)
+                                                                   : options.output_dir);
+        options.output_dir = output_dir_;
+        ::setenv(kOutputVariable, output_dir_.c_str(), 1);
+    }
+}
+
+void Session::start() {
+    if (std::getenv(kCollectorVariable) == nullptr) return;
+    pyitt::itt::initialize();
+    if (!uses_builtin_collector_) return;
+    try {
+        py::module_ signal = py::module_::import("signal");
+        if (!signal.attr("getsignal")(SIGTERM).is(signal.attr("SIG_DFL"))) return;
+        signal.attr("signal")(SIGTERM, py::cpp_function([](py::args) {
+            g_terminated = 1;
+            PyErr_SetObject(PyExc_SystemExit, py::int_(128 + SIGTERM).ptr());
+            throw py::error_already_set();
+        }));
+    } catch (const py::error_already_set& error) {
+        fmt::print(stderr, "pyitt-host: warning: cannot handle SIGTERM ({}); a terminated program loses its trace\n",
+                   error.what());
+    }
+}
+
+void Session::finish() {
+    if (!uses_builtin_collector_) return;
+    auto* finish_collector = collector_function<unsigned long long()>("pyitt_collector_finish");
+    if (finish_collector == nullptr) return;  // never loaded, or it failed and said so
+    const unsigned long long events = finish_collector();
+    if (is_child_) return;
+
+    std::fflush(stdout);
+    if (auto* summary_path = collector_function<const char*()>("pyitt_collector_summary_path")) {
+        if (const char* path = summary_path()) std::fputs(read_file(path).c_str(), stderr);
+    }
+    const int processes = count_trace_files(output_dir_);
+    const char* trace = nullptr;
+    if (auto* trace_path = collector_function<const char*()>("pyitt_collector_trace_path")) trace = trace_path();
+    std::error_code error;
+    const std::string shown_dir = fs::proximate(output_dir_, error).string();
+    fmt::print(stderr, "pyitt-host: {} ITT events from this process, {} trace file{} in {}/{}\n", events,
+               processes, processes == 1 ? "" : "s", error ? output_dir_ : shown_dir,
+               trace ? fmt::format(" (open {} in https://ui.perfetto.dev)", fs::path(trace).filename().string())
+                     : std::string());
+}
+
+void Session::exit_like_the_signal() const {
+    if (!g_terminated) return;
+    std::signal(SIGTERM, SIG_DFL);
+    std::raise(SIGTERM);
+}
+
+}  // namespace pyitt::host
