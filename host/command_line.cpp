@@ -73,7 +73,7 @@ public:
             ->group("Output");
         app_.add_option("-o,--output", options.output_dir,
                         "Directory for the built-in collector's trace-<pid>.json and summary-<pid>.txt "
-                        "(default pyitt-output/<program>-<date>-<time>/)")
+                        "(default $PYITT_OUTPUT_DIR, else pyitt-output/<program>-<date>-<time>/)")
             ->type_name("DIR")
             ->group("Output");
     }

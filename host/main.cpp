@@ -55,8 +55,5 @@ int main(int argc, char** argv) {
     // Every process the program starts with sys.executable comes back to this host, reads its
     // argv as python does, and takes these (resolved) options.
     ::setenv(kChildOptionsVariable, encode_args(invocation.options.to_args()).c_str(), 1);
-    const int status = run_python(invocation, paths,
-                                  {[] { g_session->start(); }, [] { g_session->finish(); }});
-    session->exit_like_the_signal();
-    return status;
+    return run_python(invocation, paths, {[] { g_session->start(); }, [] { g_session->finish(); }});
 }

@@ -154,8 +154,11 @@ Session::Session(HostOptions& options, const std::vector<std::string>& python_ar
     options.collector = library;
 
     if (uses_builtin_collector_) {
-        output_dir_ = prepare_output_dir(options.output_dir.empty() ? default_output_dir(python_argv)
-                                                                   : options.output_dir);
+        const char* output_variable = std::getenv(kOutputVariable);
+        const std::string requested = !options.output_dir.empty()                         ? options.output_dir
+                                      : (output_variable != nullptr && *output_variable) ? output_variable
+                                                                                          : default_output_dir(python_argv);
+        output_dir_ = prepare_output_dir(requested);
         options.output_dir = output_dir_;
         ::setenv(kOutputVariable, output_dir_.c_str(), 1);
     }
@@ -164,15 +167,24 @@ Session::Session(HostOptions& options, const std::vector<std::string>& python_ar
 void Session::start() {
     if (std::getenv(kCollectorVariable) == nullptr) return;
     pyitt::itt::initialize();
-    if (!uses_builtin_collector_) return;
+    // Only in the process the user started: children (pool workers above all) get SIGTERM from
+    // their parent as their normal way to end, and must die at once as they would under python.
+    if (!uses_builtin_collector_ || is_child_) return;
     try {
         py::module_ signal = py::module_::import("signal");
         if (!signal.attr("getsignal")(SIGTERM).is(signal.attr("SIG_DFL"))) return;
-        signal.attr("signal")(SIGTERM, py::cpp_function([](py::args) {
+        py::object handler = py::cpp_function([](py::args) {
             g_terminated = 1;
             PyErr_SetObject(PyExc_SystemExit, py::int_(128 + SIGTERM).ptr());
             throw py::error_already_set();
-        }));
+        });
+        signal.attr("signal")(SIGTERM, handler);
+        py::module_::import("os").attr("register_at_fork")(
+            py::arg("after_in_child") = py::cpp_function([signal, handler] {
+                if (signal.attr("getsignal")(SIGTERM).is(handler)) {
+                    signal.attr("signal")(SIGTERM, signal.attr("SIG_DFL"));
+                }
+            }));
     } catch (const py::error_already_set& error) {
         fmt::print(stderr, "pyitt-host: warning: cannot handle SIGTERM ({}); a terminated program loses its trace\n",
                    error.what());
@@ -180,6 +192,15 @@ void Session::start() {
 }
 
 void Session::finish() {
+    report();
+    // SystemExit leaves through Py_Exit() -> exit(), never returning to main: re-raise here.
+    if (g_terminated) {
+        std::signal(SIGTERM, SIG_DFL);
+        std::raise(SIGTERM);
+    }
+}
+
+void Session::report() {
     if (!uses_builtin_collector_) return;
     auto* finish_collector = collector_function<unsigned long long()>("pyitt_collector_finish");
     if (finish_collector == nullptr) return;  // never loaded, or it failed and said so
@@ -199,12 +220,6 @@ void Session::finish() {
                processes, processes == 1 ? "" : "s", error ? output_dir_ : shown_dir,
                trace ? fmt::format(" (open {} in https://ui.perfetto.dev)", fs::path(trace).filename().string())
                      : std::string());
-}
-
-void Session::exit_like_the_signal() const {
-    if (!g_terminated) return;
-    std::signal(SIGTERM, SIG_DFL);
-    std::raise(SIGTERM);
 }
 
 }  // namespace pyitt::host

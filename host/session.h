@@ -24,12 +24,12 @@ public:
 
     // At interpreter finalisation (also after KeyboardInterrupt): has the built-in collector write
     // its files and, in the process the user started, prints the summary and where things went.
+    // A SIGTERM that ended the program then ends the process by SIGTERM, as it would have.
     void finish();
 
-    // A SIGTERM the program did not handle itself ends the process by SIGTERM after finish().
-    void exit_like_the_signal() const;
-
 private:
+    void report();
+
     bool uses_builtin_collector_ = false;
     bool is_child_ = false;
     std::string output_dir_;
