@@ -1,0 +1,22 @@
+// Host integration entry points of libpyitt-collector.so. The host resolves them with dlsym on the
+// collector's handle; these names (and the __itt_* API) are the only symbols the library exports.
+#pragma once
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+// Writes trace-<pid>.json and summary-<pid>.txt now (idempotent; later events are dropped).
+// Returns the number of trace events written (metadata events not counted).
+unsigned long long pyitt_collector_finish(void);
+// Paths written by finish, or NULL before it / when that file could not be written.
+const char* pyitt_collector_trace_path(void);
+const char* pyitt_collector_summary_path(void);
+
+#ifdef __cplusplus
+}
+#endif
+
+#define PYITT_COLLECTOR_FINISH_SYMBOL "pyitt_collector_finish"
+#define PYITT_COLLECTOR_TRACE_PATH_SYMBOL "pyitt_collector_trace_path"
+#define PYITT_COLLECTOR_SUMMARY_PATH_SYMBOL "pyitt_collector_summary_path"

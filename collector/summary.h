@@ -1,0 +1,45 @@
+// The text summary, in omnitrace's spirit: a call tree of the nested tasks of every thread, merged by
+// label path, then a flat table sorted by exclusive time. Times are wall-clock (inclusive counts
+// children; exclusive does not).
+#pragma once
+
+#include <sys/types.h>
+
+#include <cstdint>
+#include <cstdio>
+#include <memory>
+#include <vector>
+
+#include "objects.h"
+
+namespace pyitt::collector {
+
+class Summary {
+public:
+    struct Node {
+        const Name* domain = nullptr;
+        const Name* name = nullptr;
+        Node* parent = nullptr;
+        std::uint32_t depth = 0;  // 0 for top-level tasks
+        std::uint64_t count = 0;
+        std::uint64_t unfinished = 0;
+        std::uint64_t inclusive_ns = 0;
+        std::uint64_t exclusive_ns = 0;
+        std::vector<Node*> children;  // in order of first appearance
+    };
+
+    Summary();
+    Node* root() { return &root_; }
+    // The child of `parent` with this label, created on first use.
+    Node* enter(Node* parent, const Name* domain, const Name* name);
+    void leave(Node* node, std::uint64_t inclusive_ns, std::uint64_t children_ns, bool unfinished);
+
+    // Writes the header, the call tree and the flat table. False on a write error.
+    bool write(std::FILE* out, pid_t pid, std::uint64_t wall_ns) const;
+
+private:
+    Node root_;
+    std::vector<std::unique_ptr<Node>> nodes_;
+};
+
+}  // namespace pyitt::collector

@@ -1,0 +1,326 @@
+// Thread table, buffer creation and retirement, the spill file and its writer thread, fork handling.
+#include "thread_buffers.h"
+
+#include <fcntl.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstdlib>
+#include <condition_variable>
+#include <csignal>
+#include <cstring>
+#include <deque>
+#include <mutex>
+#include <thread>
+
+#include "lifecycle.h"
+
+namespace pyitt::collector {
+
+std::atomic<int> g_mode{kRecording};
+constinit thread_local ThreadBuffer* tl_buffer __attribute__((tls_model("initial-exec"))) = nullptr;
+
+namespace {
+
+struct ThreadEntry {
+    pid_t tid;
+    std::vector<Chunk> chunks;
+    ThreadBuffer* live;  // nullptr once the thread exited and its records were spilled
+};
+
+// A full array on its way to disk; the chunk (offset) is already registered in its thread's list.
+struct SpillJob {
+    std::uint32_t thread;
+    Record* recs;
+    std::uint32_t count;
+    std::uint64_t offset;
+};
+
+// Guards the thread table, the spill file and the writer queue. Taken only when a thread starts, fills
+// its buffer or exits, and by the writer between two jobs.
+std::mutex g_mutex;
+std::vector<ThreadEntry>* g_threads = new std::vector<ThreadEntry>();  // never destroyed: exit order
+std::atomic<std::uint32_t> g_buffer_records{32768};  // set at load, read by any thread
+int g_spill_fd = -1;
+bool g_spill_failed = false;
+std::uint64_t g_spill_end = 0;
+
+// The writer's state. Heap objects, replaced (not destroyed) in a forked child: the parent's writer
+// thread does not exist there, and its condition variables may look waited on.
+struct Writer {
+    std::deque<SpillJob> queue;
+    unsigned in_flight = 0;  // queued or being written
+    bool started = false;
+    bool failed_to_start = false;
+    std::condition_variable work, idle;
+};
+Writer* g_writer = new Writer();
+
+pid_t current_tid() { return static_cast<pid_t>(syscall(SYS_gettid)); }
+
+// An unlinked file in the output directory (else $TMPDIR or /tmp): nothing is left behind even if the
+// process is killed, and the records stay on disk rather than in (tmpfs) memory when possible.
+int open_spill_file() {
+    std::string candidates[3] = {output_dir(), "", "/tmp"};
+    if (const char* t = std::getenv("TMPDIR")) candidates[1] = t;
+    for (std::string& dir : candidates) {
+        if (dir.empty() && &dir != &candidates[0]) continue;
+        std::string d = dir.empty() ? "." : dir;
+        int fd = open(d.c_str(), O_TMPFILE | O_RDWR | O_CLOEXEC, 0600);
+        if (fd >= 0) return fd;
+        std::string templ = d + "/.pyitt-spill-XXXXXX";
+        fd = mkostemp(templ.data(), O_CLOEXEC);
+        if (fd >= 0) {
+            unlink(templ.c_str());
+            return fd;
+        }
+    }
+    return -1;
+}
+
+bool write_all(int fd, const void* data, std::size_t size, std::uint64_t offset) {
+    const char* p = static_cast<const char*>(data);
+    while (size > 0) {
+        ssize_t n = pwrite(fd, p, size, static_cast<off_t>(offset));
+        if (n < 0 && errno == EINTR) continue;
+        if (n <= 0) return false;
+        p += n;
+        size -= static_cast<std::size_t>(n);
+        offset += static_cast<std::uint64_t>(n);
+    }
+    return true;
+}
+
+// A chunk whose write failed keeps its records in memory instead; losing events silently would be worse.
+void keep_in_memory_locked(std::uint32_t thread, std::uint64_t offset, Record* recs) {
+    for (Chunk& c : (*g_threads)[thread].chunks)
+        if (c.memory == nullptr && c.offset == offset) c.memory = recs;
+    warn_once("spill-write", std::string("spill file write failed (") + std::strerror(errno) +
+                                 "); keeping events in memory");
+}
+
+void writer_main() {
+    pthread_setname_np(pthread_self(), "pyitt-spill");
+    std::unique_lock lock(g_mutex);
+    Writer* w = g_writer;
+    for (;;) {
+        w->work.wait(lock, [w] { return !w->queue.empty(); });
+        SpillJob job = w->queue.front();
+        w->queue.pop_front();
+        const int fd = g_spill_fd;
+        lock.unlock();
+        const bool ok = write_all(fd, job.recs, std::size_t{job.count} * sizeof(Record), job.offset);
+        lock.lock();
+        if (!ok) {
+            keep_in_memory_locked(job.thread, job.offset, job.recs);
+        } else if (ThreadBuffer* b = (*g_threads)[job.thread].live; b != nullptr && b->spare == nullptr) {
+            b->spare = job.recs;  // back to its thread as the next array to fill
+        } else {
+            std::free(job.recs);
+        }
+        if (--w->in_flight == 0) w->idle.notify_all();
+    }
+}
+
+// Started on the first spill only: short runs never get an extra thread. It blocks every signal so the
+// program's handlers keep running on the program's threads.
+bool writer_ready_locked() {
+    Writer* w = g_writer;
+    if (w->started || w->failed_to_start) return w->started;
+    sigset_t all, old;
+    sigfillset(&all);
+    pthread_sigmask(SIG_SETMASK, &all, &old);
+    try {
+        std::thread(writer_main).detach();
+        w->started = true;
+    } catch (...) {
+        w->failed_to_start = true;
+    }
+    pthread_sigmask(SIG_SETMASK, &old, nullptr);
+    return w->started;
+}
+
+// Moves the buffer's records into a chunk of the spill file (by the writer thread when it has handed
+// back our other array, else right here), or into memory when there is no spill file. Caller holds
+// g_mutex. After it the buffer is empty.
+void flush_locked(std::uint32_t thread, ThreadBuffer* b) {
+    std::uint32_t count = b->pos.load(std::memory_order_relaxed);
+    if (count == 0) return;
+    ThreadEntry& entry = (*g_threads)[thread];
+    if (g_spill_fd < 0 && !g_spill_failed) {
+        g_spill_fd = open_spill_file();
+        g_spill_failed = g_spill_fd < 0;
+        if (g_spill_failed) warn_once("spill", "cannot create a spill file; keeping all events in memory");
+    }
+    const std::size_t bytes = std::size_t{count} * sizeof(Record);
+    Record* next = nullptr;
+    if (g_spill_fd >= 0) {
+        const std::uint64_t offset = g_spill_end;
+        g_spill_end += bytes;
+        entry.chunks.push_back({offset, count, nullptr});
+        if (b->spare != nullptr && writer_ready_locked()) {
+            g_writer->queue.push_back({thread, b->recs, count, offset});
+            ++g_writer->in_flight;
+            g_writer->work.notify_one();
+            next = b->spare;
+            b->spare = nullptr;
+        } else if (write_all(g_spill_fd, b->recs, bytes, offset)) {
+            next = b->recs;  // written in place: reuse the same array
+        } else {
+            keep_in_memory_locked(thread, offset, b->recs);
+        }
+    } else {
+        entry.chunks.push_back({0, count, b->recs});
+    }
+    if (next == nullptr) {
+        next = static_cast<Record*>(std::malloc(std::size_t{b->cap} * sizeof(Record)));
+        if (next == nullptr) b->cap = 0;  // out of memory: this thread records nothing more
+    }
+    b->recs = next;
+    b->pos.store(0, std::memory_order_release);
+}
+
+// Small remainders of exited threads stay in memory up to this total: a short program with a few threads
+// then needs neither a spill file nor the writer thread.
+constexpr std::uint32_t kRetainRecords = 2048;             // 64 KiB per thread
+constexpr std::uint64_t kRetainTotalBytes = 16ULL << 20;  // 16 MiB per process
+std::uint64_t g_retained_bytes = 0;
+
+// Keeps or spills what the exiting thread still holds and frees its buffer, so short-lived threads
+// cost little memory.
+void retire(ThreadBuffer* b) {
+    std::lock_guard lock(g_mutex);
+    if (g_mode.load() == kStopped) return;  // the writer may be reading it: leak, the process is ending
+    const std::uint32_t count = b->pos.load(std::memory_order_relaxed);
+    const std::size_t bytes = std::size_t{count} * sizeof(Record);
+    auto* copy = count > 0 && count <= kRetainRecords && g_retained_bytes + bytes <= kRetainTotalBytes
+                     ? static_cast<Record*>(std::malloc(bytes))
+                     : nullptr;
+    if (copy != nullptr) {
+        std::memcpy(copy, b->recs, bytes);
+        (*g_threads)[b->index].chunks.push_back({0, count, copy});
+        g_retained_bytes += bytes;
+    } else {
+        flush_locked(b->index, b);
+    }
+    (*g_threads)[b->index].live = nullptr;  // an array still with the spill writer is freed by it
+    std::free(b->recs);
+    std::free(b->spare);
+    delete b;
+}
+
+struct Retirer {
+    ~Retirer() {
+        if (tl_buffer != nullptr) retire(tl_buffer);
+        tl_buffer = nullptr;
+    }
+};
+thread_local Retirer tl_retirer;
+
+ThreadBuffer* create_buffer() {
+    const std::uint32_t records = g_buffer_records.load(std::memory_order_relaxed);
+    const std::size_t bytes = std::size_t{records} * sizeof(Record);
+    auto* recs = static_cast<Record*>(std::malloc(bytes));
+    auto* spare = static_cast<Record*>(std::malloc(bytes));
+    if (recs == nullptr || spare == nullptr) {
+        std::free(recs);
+        std::free(spare);
+        return nullptr;
+    }
+    auto* b = new ThreadBuffer{recs, records, {0}, 0, 0, false, spare};
+    {
+        std::lock_guard lock(g_mutex);
+        if (g_mode.load() == kStopped) {
+            std::free(recs);
+            std::free(spare);
+            delete b;
+            return nullptr;
+        }
+        b->index = static_cast<std::uint32_t>(g_threads->size());
+        g_threads->push_back({current_tid(), {}, b});
+    }
+    (void)&tl_retirer;  // odr-use: registers the thread-exit hook for this thread
+    tl_buffer = b;
+    return b;
+}
+
+}  // namespace
+
+void buffers_init() {
+    if (const char* v = std::getenv("PYITT_COLLECTOR_BUFFER_EVENTS")) {
+        long n = std::strtol(v, nullptr, 10);
+        // A group (record + payload of kMaxPayloadBytes) must always fit in one buffer.
+        if (n >= 1024) g_buffer_records.store(static_cast<std::uint32_t>(n), std::memory_order_relaxed);
+    }
+}
+
+ThreadBuffer* thread_buffer() {
+    if (tl_buffer != nullptr) return tl_buffer;
+    if (g_mode.load(std::memory_order_relaxed) == kStopped) return nullptr;
+    return create_buffer();
+}
+
+Record* reserve_slow(std::uint32_t slots) {
+    if (g_mode.load(std::memory_order_relaxed) == kStopped) return nullptr;
+    ThreadBuffer* b = thread_buffer();
+    if (b == nullptr || b->ignored) return nullptr;
+    if (b->pos.load(std::memory_order_relaxed) + slots > b->cap) {
+        std::lock_guard lock(g_mutex);
+        // Re-checked under the lock: once the writer runs, no buffer may be rewound under its feet.
+        if (g_mode.load() == kStopped) return nullptr;
+        flush_locked(b->index, b);
+        if (slots > b->cap) return nullptr;
+    }
+    return b->recs + b->pos.load(std::memory_order_relaxed);
+}
+
+std::vector<ThreadSnapshot> snapshot_threads() {
+    std::unique_lock lock(g_mutex);
+    g_writer->idle.wait(lock, [] { return g_writer->in_flight == 0; });
+    std::vector<ThreadSnapshot> out;
+    out.reserve(g_threads->size());
+    for (std::uint32_t i = 0; i < g_threads->size(); ++i) {
+        ThreadEntry& e = (*g_threads)[i];
+        ThreadSnapshot s{i, e.tid, e.chunks, nullptr, 0};
+        if (e.live != nullptr) {
+            s.tail = e.live->recs;
+            s.tail_count = e.live->pos.load(std::memory_order_acquire);
+        }
+        out.push_back(std::move(s));
+    }
+    return out;
+}
+
+int spill_fd() {
+    std::lock_guard lock(g_mutex);
+    return g_spill_fd;
+}
+
+void buffers_prepare_fork() { g_mutex.lock(); }
+void buffers_parent_after_fork() { g_mutex.unlock(); }
+
+// Only the forking thread lives on in the child: every inherited buffer belongs to the parent's run.
+// The child starts an empty table and its own spill file (the inherited descriptor is the parent's).
+void buffers_child_after_fork() {
+    for (ThreadEntry& e : *g_threads) {
+        for (Chunk& c : e.chunks) std::free(const_cast<Record*>(c.memory));
+        if (e.live != nullptr) {
+            std::free(e.live->recs);
+            std::free(e.live->spare);
+            delete e.live;
+        }
+    }
+    g_threads->clear();
+    tl_buffer = nullptr;
+    for (SpillJob& job : g_writer->queue) std::free(job.recs);
+    g_writer = new Writer();  // the parent's writer thread is not in the child; one starts when needed
+    if (g_spill_fd >= 0) close(g_spill_fd);
+    g_spill_fd = -1;
+    g_spill_failed = false;
+    g_spill_end = 0;
+    g_retained_bytes = 0;
+    g_mutex.unlock();
+}
+
+}  // namespace pyitt::collector
