@@ -36,8 +36,6 @@ std::string spell_long(std::string_view token) {
     return std::string(token);
 }
 
-constexpr const char* kNotYetActive = " (accepted; instrumentation is not active yet, see README)";
-
 class OptionParser {
 public:
     explicit OptionParser(HostOptions& options) : app_(describe()) {
@@ -47,7 +45,7 @@ public:
 
         const auto filter = [&](const char* names, std::vector<std::string>& into, const char* what,
                                 const char* metavar) {
-            app_.add_option(names, into, std::string(what) + kNotYetActive)
+            app_.add_option(names, into, what)
                 ->type_name(metavar)
                 ->group("Filters");
         };
@@ -63,6 +61,46 @@ public:
                "-ME: skip functions from files/modules matching these regexes", "FILE...");
         filter("--module-restrict", options.restrict_modules,
                "-MR: instrument only functions from files/modules matching these regexes", "FILE...");
+
+        app_.add_flag("!--no-default-filters", options.default_filters,
+                      "Do not apply omnitrace's default exclusions (<module>, lambdas, comprehensions, "
+                      "import machinery, threading.py, json's encoder/decoder)")
+            ->group("Filters");
+
+        app_.set_config("-c,--config", "", "Read options from a TOML file whose keys are the long option names")
+            ->type_name("FILE")
+            ->group("Run");
+        app_.add_option("-s,--setup", options.setup_file,
+                        "Run this Python file before the program, not instrumented (heavy imports)")
+            ->type_name("FILE")
+            ->check(CLI::ExistingFile)
+            ->group("Run");
+
+        app_.add_option("--domain", options.domain, "ITT domain of the automatic tasks")
+            ->type_name("NAME")
+            ->default_str("python")
+            ->group("Instrumentation");
+        app_.add_option("--label", options.labels,
+                        "Label tasks [name(args)][file:line] with these pieces (default: the qualified name)")
+            ->type_name("args|file|line...")
+            ->check(CLI::IsMember({"args", "file", "line"}))
+            ->group("Instrumentation");
+        app_.add_flag("-F,--full-filepath", options.full_filepath, "The file in labels is the full path")
+            ->group("Instrumentation");
+        app_.add_flag("--trace-c", options.trace_c,
+                      "C functions called from Python are tasks too (builtins.sorted, math.sqrt)")
+            ->group("Instrumentation");
+        app_.add_flag("-b,--builtin", options.builtin_regions,
+                      "Put `profile` and `noprofile` in builtins; only code inside `profile` regions "
+                      "(@profile, with profile:) is instrumented")
+            ->group("Instrumentation");
+        app_.add_flag("--noinstrumenter", options.noinstrumenter,
+                      "Start with instrumentation off; pyitt.instrumenter.enable() turns it on")
+            ->group("Instrumentation");
+        app_.add_option("--explain", options.explain_file,
+                        "At exit, write every code object seen with its decision and the rule that made it")
+            ->type_name("FILE")
+            ->group("Instrumentation");
 
         app_.add_option("--collector", options.collector,
                         "Where ITT calls go: auto (VTune's collector when INTEL_LIBITTNOTIFY64 names "
@@ -217,6 +255,14 @@ std::vector<std::string> HostOptions::to_args() const {
     add_each("--module-include", include_modules);
     add_each("--module-exclude", exclude_modules);
     add_each("--module-restrict", restrict_modules);
+    if (!default_filters) args.push_back("--no-default-filters");
+    args.push_back("--domain=" + domain);
+    add_each("--label", labels);
+    if (full_filepath) args.push_back("--full-filepath");
+    if (trace_c) args.push_back("--trace-c");
+    if (builtin_regions) args.push_back("--builtin");
+    if (noinstrumenter) args.push_back("--noinstrumenter");
+    if (!explain_file.empty()) args.push_back("--explain=" + explain_file);
     args.push_back("--collector=" + collector);
     if (!output_dir.empty()) args.push_back("--output=" + output_dir);
     return args;

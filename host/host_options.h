@@ -18,6 +18,18 @@ struct HostOptions {
     std::vector<std::string> exclude_modules;
     std::vector<std::string> restrict_modules;
 
+    bool default_filters = true;  // --no-default-filters turns omnitrace's default exclusions off
+
+    // Instrumentation.
+    std::string domain = "python";
+    std::vector<std::string> labels;  // --label args|file|line
+    bool full_filepath = false;
+    bool trace_c = false;
+    bool builtin_regions = false;  // -b
+    bool noinstrumenter = false;
+    std::string setup_file;    // -s: run before the program, not instrumented
+    std::string explain_file;  // --explain: every code object's decision, written at exit
+
     // Output: which ITT collector receives the calls, and where the built-in one writes.
     std::string collector = "auto";  // auto | builtin | none | PATH of a collector library
     std::string output_dir;          // empty: pyitt-output/<program>-<date>-<time>/

@@ -11,7 +11,9 @@
 #include <vector>
 
 #include "command_line.h"
+#include "instrumenter.h"
 #include "interpreter.h"
+#include "program_setup.h"
 #include "session.h"
 
 namespace {
@@ -55,5 +57,14 @@ int main(int argc, char** argv) {
     // Every process the program starts with sys.executable comes back to this host, reads its
     // argv as python does, and takes these (resolved) options.
     ::setenv(kChildOptionsVariable, encode_args(invocation.options.to_args()).c_str(), 1);
-    return run_python(invocation, paths, {[] { g_session->start(); }, [] { g_session->finish(); }});
+    static const HostOptions* options = &invocation.options;
+    return run_python(invocation, paths,
+                      {[is_child] {
+                           g_session->start();
+                           prepare_program(*options, is_child);
+                       },
+                       [] {
+                           pyitt::instrument::finish();
+                           g_session->finish();
+                       }});
 }

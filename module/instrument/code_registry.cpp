@@ -1,0 +1,279 @@
+// Deciding about code objects (omnitrace-python's filter rules, ../shared/docs/anchors.md §b, made
+// once per code object instead of once per event) and naming them. Off the hot path.
+#include "code_registry.h"
+
+#include <pybind11/pybind11.h>
+
+#include <fmt/format.h>
+
+#include <fstream>
+#include <stdexcept>
+#include <mutex>
+#include <string_view>
+#include <unordered_map>
+#include <vector>
+
+#include "thread_state.h"
+
+namespace py = pybind11;
+
+namespace pyitt::instrument {
+namespace {
+
+// omnitrace's default exclusions: <module>, <lambda>, comprehensions and generator expressions
+// (function names), and json's encoder/decoder, threading and frozen import machinery (files).
+constexpr const char* kDefaultExcludedFunction = "^<.*>$";
+const std::vector<std::string> kDefaultExcludedModules = {"(encoder|decoder|threading)\\.py$", "^<.*>$"};
+
+// pyitt's compiled-in Python code carries file names "<pyitt...>": never a task, even if forced.
+bool is_internal(std::string_view file) { return file.rfind("<pyitt", 0) == 0; }
+
+struct PatternSet {
+    std::vector<std::string> sources;
+    std::vector<py::object> compiled;  // re.Pattern; search() is C code, so no frames run
+
+    void compile(const std::vector<std::string>& patterns, const py::object& re) {
+        sources = patterns;
+        compiled.clear();
+        for (const auto& pattern : patterns) {
+            try {
+                compiled.push_back(re.attr("compile")(pattern));
+            } catch (py::error_already_set& error) {
+                throw std::invalid_argument(fmt::format("'{}' is not a Python regular expression: {}", pattern,
+                                                        py::str(error.value()).cast<std::string>()));
+            }
+        }
+    }
+    bool empty() const { return compiled.empty(); }
+    // The first pattern found in any of `texts`, or nullptr.
+    const std::string* find(std::initializer_list<PyObject*> texts) const {
+        for (size_t i = 0; i < compiled.size(); ++i) {
+            for (PyObject* text : texts) {
+                if (text == nullptr) continue;
+                py::object found = compiled[i].attr("search")(py::handle(text));
+                if (!found.is_none()) return &sources[i];
+            }
+        }
+        return nullptr;
+    }
+};
+
+struct Registry {
+    Config config;
+    PatternSet include_functions, exclude_functions, restrict_functions;
+    PatternSet include_modules, exclude_modules, restrict_modules;
+    PatternSet default_function, default_modules;
+    std::vector<std::string> explanation;  // only with --explain
+    bool warned = false;
+};
+
+Registry* g_registry = nullptr;
+
+void free_code_info(void* info) { delete static_cast<CodeInfo*>(info); }
+
+struct Verdict {
+    CodeInfo::Decision decision;
+    std::string rule;
+};
+
+Verdict decide(const Registry& r, PyObject* name, PyObject* qualname, PyObject* file, PyObject* module) {
+    const char* file_text = PyUnicode_AsUTF8(file);
+    if (file_text != nullptr && is_internal(file_text)) return {CodeInfo::kSkip, "pyitt's own code"};
+
+    bool forced = false;
+    std::string rule;
+    if (!r.restrict_functions.empty()) {
+        const std::string* hit = r.restrict_functions.find({name, qualname});
+        if (hit == nullptr) return {CodeInfo::kSkip, "not matched by -R"};
+        forced = true;
+        rule = "-R " + *hit;
+    } else if (const std::string* hit = r.include_functions.find({name, qualname})) {
+        forced = true;
+        rule = "-I " + *hit;
+    } else if (const std::string* hit = r.exclude_functions.find({name, qualname})) {
+        return {CodeInfo::kExcludeSubtree, "-E " + *hit + " (with everything it calls)"};
+    } else if (const std::string* hit = r.default_function.find({name})) {
+        return {CodeInfo::kSkip, "default exclusion " + *hit};
+    }
+    if (forced) return {CodeInfo::kRecord, rule};
+
+    if (!r.restrict_modules.empty()) {
+        const std::string* hit = r.restrict_modules.find({file, module});
+        if (hit == nullptr) return {CodeInfo::kSkip, "not matched by -MR"};
+        return {CodeInfo::kRecord, "-MR " + *hit};
+    }
+    if (const std::string* hit = r.include_modules.find({file, module})) return {CodeInfo::kRecord, "-MI " + *hit};
+    if (const std::string* hit = r.exclude_modules.find({file, module})) return {CodeInfo::kSkip, "-ME " + *hit};
+    if (const std::string* hit = r.default_modules.find({file, module})) {
+        return {CodeInfo::kSkip, "default module exclusion " + *hit};
+    }
+    return {CodeInfo::kRecord, "no filter excludes it"};
+}
+
+PyObject* qualified_name(PyCodeObject* code) {
+#if PY_VERSION_HEX >= 0x030B0000
+    return code->co_qualname;
+#else
+    return code->co_name;
+#endif
+}
+
+std::string utf8(PyObject* text) {
+    if (text == nullptr) return {};
+    Py_ssize_t size = 0;
+    const char* data = PyUnicode_AsUTF8AndSize(text, &size);
+    if (data == nullptr) {
+        PyErr_Clear();
+        return "?";
+    }
+    return std::string(data, static_cast<size_t>(size));
+}
+
+std::string file_label(PyCodeObject* code, const Config& config) {
+    std::string file = utf8(code->co_filename);
+    if (!config.full_filepath) {
+        const auto slash = file.rfind('/');
+        if (slash != std::string::npos) file = file.substr(slash + 1);
+    }
+    return file;
+}
+
+// omnitrace's label: the qualified name, or [name(args)][file:line] with the pieces asked for.
+std::string label_of(PyCodeObject* code, const Config& config, const std::string& args) {
+    const std::string name = utf8(qualified_name(code));
+    if (!config.label_args && !config.label_file && !config.label_line) return name;
+    std::string label = "[" + name + (config.label_args ? "(" + args + ")" : "") + "]";
+    if (config.label_file || config.label_line) {
+        label += "[";
+        if (config.label_file) label += file_label(code, config);
+        if (config.label_line) label += fmt::format(":{}", code->co_firstlineno);
+        label += "]";
+    }
+    return label;
+}
+
+itt::StringHandle* handle_for(const std::string& label) {
+    // ITT handles are never freed and are deduplicated by name, by the runtime and the collector.
+    static std::unordered_map<std::string, itt::StringHandle*> handles;
+    auto [it, inserted] = handles.try_emplace(label, nullptr);
+    if (inserted) it->second = itt::string_handle_create(label.c_str());
+    return it->second;
+}
+
+}  // namespace
+
+void configure_registry(const Config& config) {
+    auto registry = std::make_unique<Registry>();
+    registry->config = config;
+    py::object re = py::module_::import("re");
+    registry->include_functions.compile(config.include_functions, re);
+    registry->exclude_functions.compile(config.exclude_functions, re);
+    registry->restrict_functions.compile(config.restrict_functions, re);
+    registry->include_modules.compile(config.include_modules, re);
+    registry->exclude_modules.compile(config.exclude_modules, re);
+    registry->restrict_modules.compile(config.restrict_modules, re);
+    if (config.default_filters) {
+        registry->default_function.compile({kDefaultExcludedFunction}, re);
+        registry->default_modules.compile(kDefaultExcludedModules, re);
+    }
+    if (g_extra_index < 0) {
+#if PY_VERSION_HEX >= 0x030C0000
+        g_extra_index = PyUnstable_Eval_RequestCodeExtraIndex(free_code_info);
+#else
+        g_extra_index = _PyEval_RequestCodeExtraIndex(free_code_info);
+#endif
+        if (g_extra_index < 0) throw py::error_already_set();
+    }
+    delete g_registry;
+    g_registry = registry.release();
+}
+
+CodeInfo* code_info_slow(PyCodeObject* code, PyObject* globals) {
+    Busy busy(thread_state());
+    auto info = std::make_unique<CodeInfo>();
+    const Registry& r = *g_registry;
+    PyObject* module = globals != nullptr && PyDict_Check(globals) ? PyDict_GetItemString(globals, "__name__") : nullptr;
+    if (module != nullptr && !PyUnicode_Check(module)) module = nullptr;
+    Verdict verdict{CodeInfo::kSkip, ""};
+    try {
+        verdict = decide(r, code->co_name, qualified_name(code), code->co_filename, module);
+    } catch (py::error_already_set& error) {
+        if (!g_registry->warned) {
+            g_registry->warned = true;
+            fmt::print(stderr, "pyitt-host: warning: a filter failed on {} ({}); it is not instrumented\n",
+                       utf8(qualified_name(code)), error.what());
+        }
+        verdict = {CodeInfo::kSkip, "a filter failed"};
+    }
+    info->decision = verdict.decision;
+    if (info->decision == CodeInfo::kRecord) {
+        info->label_per_call = r.config.label_args;
+        info->handle = handle_for(label_of(code, r.config, "..."));
+    }
+    if (!r.config.explain_path.empty()) {
+        static constexpr const char* kNames[] = {"skip", "record", "exclude-subtree"};
+        g_registry->explanation.push_back(fmt::format("{}\t{}\t{}:{}\t{}\t{}", kNames[info->decision],
+                                                      utf8(qualified_name(code)), utf8(code->co_filename),
+                                                      code->co_firstlineno, utf8(module), verdict.rule));
+    }
+    CodeInfo* raw = info.get();
+#if PY_VERSION_HEX >= 0x030C0000
+    const int failed = PyUnstable_Code_SetExtra(reinterpret_cast<PyObject*>(code), g_extra_index, raw);
+#else
+    const int failed = _PyCode_SetExtra(reinterpret_cast<PyObject*>(code), g_extra_index, raw);
+#endif
+    if (failed) {
+        PyErr_Clear();
+        static CodeInfo skip;  // cannot cache: treat as filtered rather than decide on every call
+        return &skip;
+    }
+    return info.release();
+}
+
+itt::StringHandle* per_call_handle(PyCodeObject* code, PyObject* locals, PyObject* const* fast_locals) {
+    Busy busy(thread_state());
+    const Config& config = g_registry->config;
+    std::string args;
+#if PY_VERSION_HEX >= 0x030B0000
+    py::object names = py::reinterpret_steal<py::object>(PyCode_GetVarnames(code));
+#else
+    py::object names = py::reinterpret_borrow<py::object>(code->co_varnames);
+#endif
+    int count = code->co_argcount + code->co_kwonlyargcount;
+    if (code->co_flags & CO_VARARGS) ++count;
+    if (code->co_flags & CO_VARKEYWORDS) ++count;
+    for (int i = 0; i < count && names && i < PyTuple_GET_SIZE(names.ptr()); ++i) {
+        PyObject* name = PyTuple_GET_ITEM(names.ptr(), i);
+        PyObject* value = nullptr;
+        if (fast_locals != nullptr) {
+            value = fast_locals[i];
+        } else if (locals != nullptr) {
+            value = PyObject_GetItem(locals, name);  // new reference
+            if (value == nullptr) PyErr_Clear();
+        }
+        std::string shown = "?";
+        if (value != nullptr) {
+            PyObject* repr = PyObject_Repr(value);
+            if (repr != nullptr) {
+                shown = utf8(repr);
+                Py_DECREF(repr);
+            } else {
+                PyErr_Clear();
+            }
+            if (shown.size() > 40) shown = shown.substr(0, 37) + "...";
+            if (fast_locals == nullptr) Py_DECREF(value);
+        }
+        args += fmt::format("{}{}={}", i ? ", " : "", utf8(name), shown);
+    }
+    return handle_for(label_of(code, config, args));
+}
+
+void write_explanation(const std::string& path) {
+    if (g_registry == nullptr || path.empty()) return;
+    std::ofstream out(path);
+    out << "# decision\tqualified name\tfile:line\tmodule\trule\n";
+    for (const auto& line : g_registry->explanation) out << line << '\n';
+    if (!out) fmt::print(stderr, "pyitt-host: warning: cannot write --explain file {}\n", path);
+}
+
+}  // namespace pyitt::instrument

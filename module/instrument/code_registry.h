@@ -1,0 +1,52 @@
+// What the instrumentation knows about each code object: decided once, on first sight, and kept in
+// the code object's co_extra slot, so it is freed with the code object and costs one lookup per call.
+#pragma once
+
+#include <Python.h>
+
+#include <string>
+
+#include "instrument_config.h"
+#include "itt_client.h"
+
+namespace pyitt::instrument {
+
+struct CodeInfo {
+    enum Decision : unsigned char {
+        kSkip,            // never a task (filtered out): sys.monitoring may DISABLE its events
+        kRecord,          // a task on every call
+        kExcludeSubtree,  // -E: not a task, and nothing it calls is one
+    };
+    Decision decision = kSkip;
+    bool label_per_call = false;  // --label args: the label depends on the arguments
+    itt::StringHandle* handle = nullptr;
+};
+
+// Compiles the filters (Python regular expressions) and requests the co_extra index. Throws
+// std::invalid_argument for a pattern that does not compile.
+void configure_registry(const Config& config);
+
+// The cached decision for `code`, deciding now on first sight. `globals` (the frame's, may be
+// null) gives the module name. Never null; errors inside are reported once and mean kSkip.
+CodeInfo* code_info_slow(PyCodeObject* code, PyObject* globals);
+
+inline Py_ssize_t g_extra_index = -1;
+
+inline CodeInfo* code_info(PyCodeObject* code, PyObject* globals) {
+    void* extra = nullptr;
+#if PY_VERSION_HEX >= 0x030C0000
+    PyUnstable_Code_GetExtra(reinterpret_cast<PyObject*>(code), g_extra_index, &extra);
+#else
+    _PyCode_GetExtra(reinterpret_cast<PyObject*>(code), g_extra_index, &extra);
+#endif
+    return extra != nullptr ? static_cast<CodeInfo*>(extra) : code_info_slow(code, globals);
+}
+
+// The label of one call when it depends on the arguments (--label args), as a string handle.
+itt::StringHandle* per_call_handle(PyCodeObject* code, PyObject* locals_or_null,
+                                   PyObject* const* fast_locals_or_null);
+
+// --explain: every code object seen, its decision and the rule that made it.
+void write_explanation(const std::string& path);
+
+}  // namespace pyitt::instrument

@@ -1,0 +1,75 @@
+// Python 3.9-3.11: a PEP 523 frame-evaluation function. It wraps the evaluation of every frame
+// (each generator or coroutine resumption too), so begin and end pair by construction, on every
+// thread of the interpreter, exceptions included.
+#include "hooks.h"
+
+#if PY_VERSION_HEX < 0x030C0000
+
+#include "code_registry.h"
+#include "thread_state.h"
+
+namespace pyitt::instrument {
+namespace {
+
+#if PY_VERSION_HEX >= 0x030B0000
+// The fields of 3.11's _PyInterpreterFrame (Include/internal/pycore_frame.h) read here.
+struct FrameFields {
+    PyObject* f_func;
+    PyObject* f_globals;
+    PyObject* f_builtins;
+    PyObject* f_locals;
+    PyCodeObject* f_code;
+    PyObject* frame_obj;
+    void* previous;
+    void* prev_instr;
+    int stacktop;
+    bool is_entry;
+    char owner;
+    PyObject* localsplus[1];
+};
+static_assert(offsetof(FrameFields, f_code) == 32 && offsetof(FrameFields, localsplus) == 72);
+using Frame = struct _PyInterpreterFrame;
+inline PyCodeObject* code_of(Frame* frame) { return reinterpret_cast<FrameFields*>(frame)->f_code; }
+inline PyObject* globals_of(Frame* frame) { return reinterpret_cast<FrameFields*>(frame)->f_globals; }
+inline PyObject* const* fast_locals_of(Frame* frame) { return reinterpret_cast<FrameFields*>(frame)->localsplus; }
+#else
+using Frame = PyFrameObject;
+inline PyCodeObject* code_of(Frame* frame) { return frame->f_code; }
+inline PyObject* globals_of(Frame* frame) { return frame->f_globals; }
+inline PyObject* const* fast_locals_of(Frame* frame) { return frame->f_localsplus; }
+#endif
+
+PyObject* evaluate(PyThreadState* thread, Frame* frame, int throwflag) {
+    PyCodeObject* code = code_of(frame);
+    CodeInfo* info = code_info(code, globals_of(frame));
+    if (info->decision == CodeInfo::kSkip) return _PyEval_EvalFrameDefault(thread, frame, throwflag);
+    ThreadState* state = thread_state();
+    if (info->decision == CodeInfo::kExcludeSubtree) {
+        ++state->suppress;
+        PyObject* result = _PyEval_EvalFrameDefault(thread, frame, throwflag);
+        --state->suppress;
+        return result;
+    }
+    if (state->suppress != 0) return _PyEval_EvalFrameDefault(thread, frame, throwflag);
+    itt::StringHandle* handle = info->label_per_call ? per_call_handle(code, nullptr, fast_locals_of(frame))
+                                                     : info->handle;
+    itt::task_begin(g_domain, itt::kNullId, itt::kNullId, handle);
+    PyObject* result = _PyEval_EvalFrameDefault(thread, frame, throwflag);
+    itt::task_end(g_domain);
+    return result;
+}
+
+}  // namespace
+
+bool install_eval_frame() {
+    PyInterpreterState* interpreter = PyThreadState_GetInterpreter(PyThreadState_Get());
+    if (_PyInterpreterState_GetEvalFrameFunc(interpreter) != _PyEval_EvalFrameDefault) return false;
+    _PyInterpreterState_SetEvalFrameFunc(interpreter, evaluate);
+    return true;
+}
+
+bool install_monitoring(const Config&) { return false; }
+
+}  // namespace pyitt::instrument
+
+#endif

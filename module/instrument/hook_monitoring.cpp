@@ -1,0 +1,183 @@
+// Python 3.12+: sys.monitoring with C callbacks (vectorcall PyCFunctions). Code that the filters
+// exclude answers DISABLE and is never reported again. A per-thread stack pairs every end with its
+// start, since recording may be switched on or off between the two.
+#include "hooks.h"
+
+#if PY_VERSION_HEX >= 0x030C0000
+
+#include <pybind11/pybind11.h>
+
+#include "code_registry.h"
+#include "thread_state.h"
+
+namespace py = pybind11;
+
+namespace pyitt::instrument {
+namespace {
+
+PyObject* g_disable = nullptr;  // sys.monitoring.DISABLE
+
+inline PyObject* disable() { return Py_NewRef(g_disable); }
+
+inline void begin(ThreadState* state, PyCodeObject* code, CodeInfo* info) {
+    FrameMark::Kind kind = FrameMark::kSkipped;
+    if (info->decision == CodeInfo::kExcludeSubtree) {
+        ++state->suppress;
+        kind = FrameMark::kExcludedRoot;
+    } else if (state->suppress == 0) {
+        itt::StringHandle* handle = info->label_per_call
+                                        ? per_call_handle(code, PyFrame_GetLocals(PyEval_GetFrame()), nullptr)
+                                        : info->handle;
+        itt::task_begin(g_domain, itt::kNullId, itt::kNullId, handle);
+        kind = FrameMark::kRecorded;
+    }
+    state->frames.push_back({code, kind});
+}
+
+inline void end_mark(ThreadState* state, const FrameMark& mark) {
+    if (mark.kind == FrameMark::kRecorded) {
+        itt::task_end(g_domain);
+    } else if (mark.kind == FrameMark::kExcludedRoot) {
+        --state->suppress;
+    }
+}
+
+// Pops the mark of `code`. A frame that started before instrumentation has none. A missing end
+// event (never seen so far) would leave marks above it: close those too rather than drift.
+inline void end(ThreadState* state, PyCodeObject* code) {
+    auto& frames = state->frames;
+    if (frames.empty()) return;
+    if (frames.back().code == code) {
+        const FrameMark mark = frames.back();
+        frames.pop_back();
+        end_mark(state, mark);
+        return;
+    }
+    for (size_t i = frames.size(); i-- > 0;) {
+        if (frames[i].code != code) continue;
+        while (frames.size() > i) {
+            const FrameMark mark = frames.back();
+            frames.pop_back();
+            end_mark(state, mark);
+        }
+        return;
+    }
+}
+
+PyObject* on_start(PyObject*, PyObject* const* args, Py_ssize_t) {
+    auto* code = reinterpret_cast<PyCodeObject*>(args[0]);
+    CodeInfo* info = code_info(code, PyEval_GetGlobals());
+    if (info->decision == CodeInfo::kSkip) return disable();
+    begin(thread_state(), code, info);
+    Py_RETURN_NONE;
+}
+
+// PY_THROW cannot be disabled: answer None for filtered code.
+PyObject* on_throw(PyObject*, PyObject* const* args, Py_ssize_t) {
+    auto* code = reinterpret_cast<PyCodeObject*>(args[0]);
+    CodeInfo* info = code_info(code, PyEval_GetGlobals());
+    if (info->decision != CodeInfo::kSkip) begin(thread_state(), code, info);
+    Py_RETURN_NONE;
+}
+
+PyObject* on_end(PyObject*, PyObject* const* args, Py_ssize_t) {
+    auto* code = reinterpret_cast<PyCodeObject*>(args[0]);
+    CodeInfo* info = code_info(code, PyEval_GetGlobals());
+    if (info->decision == CodeInfo::kSkip) return disable();
+    end(thread_state(), code);
+    Py_RETURN_NONE;
+}
+
+PyObject* on_unwind(PyObject*, PyObject* const* args, Py_ssize_t) {
+    auto* code = reinterpret_cast<PyCodeObject*>(args[0]);
+    CodeInfo* info = code_info(code, PyEval_GetGlobals());
+    if (info->decision != CodeInfo::kSkip) end(thread_state(), code);
+    Py_RETURN_NONE;
+}
+
+bool is_python_callable(PyObject* callable) {
+    if (PyFunction_Check(callable)) return true;
+    return PyMethod_Check(callable) && PyFunction_Check(PyMethod_GET_FUNCTION(callable));
+}
+
+// --trace-c: CALL fires for every call; only C callables become tasks (Python ones get PY_START).
+PyObject* on_call(PyObject*, PyObject* const* args, Py_ssize_t) {
+    PyObject* callable = args[2];
+    if (is_python_callable(callable)) Py_RETURN_NONE;
+    ThreadState* state = thread_state();
+    FrameMark::Kind kind = FrameMark::kSkipped;
+    if (state->suppress == 0) {
+        itt::task_begin(g_domain, itt::kNullId, itt::kNullId, c_function_handle(callable));
+        kind = FrameMark::kRecorded;
+    }
+    state->frames.push_back({reinterpret_cast<PyCodeObject*>(callable), kind});
+    Py_RETURN_NONE;
+}
+
+PyObject* on_c_end(PyObject*, PyObject* const* args, Py_ssize_t) {
+    ThreadState* state = thread_state();
+    auto* key = reinterpret_cast<PyCodeObject*>(args[2]);
+    if (!state->frames.empty() && state->frames.back().code == key) {
+        const FrameMark mark = state->frames.back();
+        state->frames.pop_back();
+        end_mark(state, mark);
+    }
+    Py_RETURN_NONE;
+}
+
+PyMethodDef g_callbacks[] = {
+    {"pyitt_py_start", reinterpret_cast<PyCFunction>(reinterpret_cast<void (*)()>(on_start)), METH_FASTCALL, nullptr},
+    {"pyitt_py_throw", reinterpret_cast<PyCFunction>(reinterpret_cast<void (*)()>(on_throw)), METH_FASTCALL, nullptr},
+    {"pyitt_py_end", reinterpret_cast<PyCFunction>(reinterpret_cast<void (*)()>(on_end)), METH_FASTCALL, nullptr},
+    {"pyitt_py_unwind", reinterpret_cast<PyCFunction>(reinterpret_cast<void (*)()>(on_unwind)), METH_FASTCALL, nullptr},
+    {"pyitt_call", reinterpret_cast<PyCFunction>(reinterpret_cast<void (*)()>(on_call)), METH_FASTCALL, nullptr},
+    {"pyitt_c_end", reinterpret_cast<PyCFunction>(reinterpret_cast<void (*)()>(on_c_end)), METH_FASTCALL, nullptr},
+};
+
+py::object callback(PyMethodDef& def) { return py::reinterpret_steal<py::object>(PyCFunction_New(&def, nullptr)); }
+
+}  // namespace
+
+// Tool ids 3 and 4 are free by convention; PROFILER_ID is left to cProfile unless all are taken.
+bool install_monitoring(const Config& config) {
+    py::object monitoring = py::module_::import("sys").attr("monitoring");
+    int tool = -1;
+    for (int candidate : {4, 3, 2}) {
+        if (monitoring.attr("get_tool")(candidate).is_none()) {
+            tool = candidate;
+            break;
+        }
+    }
+    if (tool < 0) return false;
+    monitoring.attr("use_tool_id")(tool, "pyitt-host");
+    g_disable = monitoring.attr("DISABLE").ptr();
+    Py_INCREF(g_disable);
+
+    py::object events = monitoring.attr("events");
+    const auto event = [&](const char* name) { return events.attr(name).cast<int>(); };
+    const auto hook = [&](const char* name, PyMethodDef& def) {
+        monitoring.attr("register_callback")(tool, events.attr(name), callback(def));
+    };
+    hook("PY_START", g_callbacks[0]);
+    hook("PY_RESUME", g_callbacks[0]);
+    hook("PY_THROW", g_callbacks[1]);
+    hook("PY_RETURN", g_callbacks[2]);
+    hook("PY_YIELD", g_callbacks[2]);
+    hook("PY_UNWIND", g_callbacks[3]);
+    int mask = event("PY_START") | event("PY_RESUME") | event("PY_THROW") | event("PY_RETURN") |
+               event("PY_YIELD") | event("PY_UNWIND");
+    if (config.trace_c) {
+        hook("CALL", g_callbacks[4]);
+        hook("C_RETURN", g_callbacks[5]);
+        hook("C_RAISE", g_callbacks[5]);
+        mask |= event("CALL") | event("C_RETURN") | event("C_RAISE");
+    }
+    monitoring.attr("set_events")(tool, mask);
+    return true;
+}
+
+bool install_eval_frame() { return false; }
+
+}  // namespace pyitt::instrument
+
+#endif

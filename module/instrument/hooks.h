@@ -1,0 +1,31 @@
+// The call hooks: the fastest mechanism each Python version allows, and a fallback.
+//  - 3.12+: sys.monitoring with C callbacks; filtered code gets DISABLE and then costs nothing.
+//  - 3.9-3.11: a PEP 523 frame-evaluation function; every thread, begin/end balanced by construction.
+//  - fallback (another tool owns those, or --trace-c before 3.12): PyEval_SetProfile.
+#pragma once
+
+#include <Python.h>
+
+#include "instrument_config.h"
+#include "itt_client.h"
+
+namespace pyitt::instrument {
+
+// The domain every automatic task goes to.
+inline itt::Domain* g_domain = nullptr;
+
+// Installs the hooks for `config` (the registry is configured). Returns a one-line description of
+// what was installed, for --explain and diagnostics. Throws pybind11::error_already_set.
+const char* install_hooks(const Config& config);
+
+// Each installs one mechanism; false when it cannot (another tool owns it, or not this version).
+bool install_monitoring(const Config& config);
+bool install_eval_frame();
+void install_setprofile(bool python_calls, bool c_calls);
+// Before 3.12 PyEval_SetProfile is per thread: each new thread calls this.
+void install_setprofile_on_this_thread();
+
+// Label of a C callable for --trace-c ("builtins.sorted", "math.sqrt"), cached per function.
+itt::StringHandle* c_function_handle(PyObject* callable);
+
+}  // namespace pyitt::instrument

@@ -1,0 +1,255 @@
+#include "instrumenter.h"
+
+#include <fmt/format.h>
+
+#include <memory>
+
+#include "code_registry.h"
+#include "hooks.h"
+#include "thread_state.h"
+
+namespace py = pybind11;
+
+namespace pyitt::instrument {
+
+thread_local ThreadState* t_state = nullptr;
+
+namespace {
+
+Config g_config;
+bool g_running = false;
+
+// Frees a thread's state when the thread ends.
+struct ThreadStateOwner {
+    std::unique_ptr<ThreadState> state;
+    ~ThreadStateOwner() { t_state = nullptr; }
+};
+thread_local ThreadStateOwner t_owner;
+
+// Python helpers of the instrumentation, compiled in. Their file name starts with "<pyitt", so
+// their own frames are never tasks.
+constexpr const char* kSupportSource = R"PY(
+import functools, inspect, threading
+
+def decorate(region, func):
+    """Wraps func so that `region` is entered around every run of it (each resumption for
+    generators and coroutines, so the region is inactive while they are suspended)."""
+    if isinstance(func, (staticmethod, classmethod)):
+        return type(func)(decorate(region, func.__func__))
+    if inspect.isgeneratorfunction(func):
+        @functools.wraps(func)
+        def generator_wrapper(*args, **kwargs):
+            return (yield from _Stepper(region, func(*args, **kwargs)))
+        return generator_wrapper
+    if inspect.iscoroutinefunction(func):
+        @functools.wraps(func)
+        async def coroutine_wrapper(*args, **kwargs):
+            return await _Stepper(region, func(*args, **kwargs))
+        return coroutine_wrapper
+    if inspect.isasyncgenfunction(func):
+        @functools.wraps(func)
+        async def async_generator_wrapper(*args, **kwargs):
+            agen = func(*args, **kwargs)
+            try:
+                while True:
+                    try:
+                        item = await _Stepper(region, agen.__anext__())
+                    except StopAsyncIteration:
+                        return
+                    yield item
+            finally:
+                await _Stepper(region, agen.aclose())
+        return async_generator_wrapper
+    @functools.wraps(func)
+    def wrapper(*args, **kwargs):
+        with region:
+            return func(*args, **kwargs)
+    return wrapper
+
+class _Stepper:
+    """Drives a generator or coroutine one step at a time, inside `region` for each step."""
+    __slots__ = ("region", "inner")
+    def __init__(self, region, inner):
+        self.region, self.inner = region, inner
+    def __await__(self):
+        return self._run()
+    def __iter__(self):
+        return self._run()
+    def _run(self):
+        inner, region = self.inner, self.region
+        send = getattr(inner, "send")
+        value, error = None, None
+        while True:
+            with region:
+                try:
+                    item = send(value) if error is None else inner.throw(error)
+                except StopIteration as stop:
+                    return stop.value
+            value, error = None, None
+            try:
+                value = yield item
+            except GeneratorExit:
+                inner.close()
+                raise
+            except BaseException as raised:
+                error = raised
+
+def name_threads(set_name, per_thread_setup):
+    """Gives every threading.Thread's name to ITT, renames too, and runs per_thread_setup in each."""
+    Thread = threading.Thread
+    start_inner = Thread._bootstrap_inner
+    def _bootstrap_inner(self):
+        per_thread_setup()
+        set_name(self.name)
+        return start_inner(self)
+    Thread._bootstrap_inner = _bootstrap_inner
+    name = Thread.name
+    def set_thread_name(self, value):
+        name.fset(self, value)
+        if self.ident is not None and self.ident == threading.get_ident():
+            set_name(self.name)
+    Thread.name = property(name.fget, set_thread_name, doc=name.__doc__)
+    set_name(threading.current_thread().name)
+)PY";
+
+// Leaked on purpose: a static py::object would be released after the interpreter is gone.
+py::module_ support_module() {
+    static PyObject* module = nullptr;
+    if (module == nullptr) {
+        py::module_ types = py::module_::import("types");
+        py::object created = types.attr("ModuleType")("pyitt._instrument_support");
+        py::dict globals = created.attr("__dict__");
+        py::module_ builtins = py::module_::import("builtins");
+        globals["__builtins__"] = builtins;
+        builtins.attr("exec")(builtins.attr("compile")(kSupportSource, "<pyitt instrument>", "exec"), globals);
+        module = created.release().ptr();
+    }
+    return py::reinterpret_borrow<py::module_>(module);
+}
+
+// `profile` (with -b: instrument only inside it) and `noprofile` (switch off beneath it).
+struct Region {
+    bool profile;
+    void enter() {
+        ThreadState* state = thread_state();
+        if (profile) {
+            if (state->profile_depth++ == 0 && g_config.builtin_regions) --state->suppress;
+        } else {
+            ++state->suppress;
+        }
+    }
+    void exit() {
+        ThreadState* state = thread_state();
+        if (profile) {
+            if (state->profile_depth > 0 && --state->profile_depth == 0 && g_config.builtin_regions) ++state->suppress;
+        } else {
+            --state->suppress;
+        }
+    }
+};
+
+// pyitt.instrumenter.enable() / disable(): the thread's switch inside a block or a function.
+struct Switch {
+    bool on;
+    void enter() {
+        ThreadState* state = thread_state();
+        state->saved_enabled.push_back(state->enabled);
+        state->set_enabled(on);
+    }
+    void exit() {
+        ThreadState* state = thread_state();
+        if (state->saved_enabled.empty()) return;
+        state->set_enabled(state->saved_enabled.back());
+        state->saved_enabled.pop_back();
+    }
+};
+
+template <class T>
+void bind_block(py::class_<T>& cls) {
+    cls.def("__enter__", [](py::object self) {
+           self.cast<T&>().enter();
+           return self;
+       })
+        .def("__exit__", [](T& self, py::args) {
+            self.exit();
+            return false;
+        })
+        .def("__call__", [](py::object self, py::object func) { return support_module().attr("decorate")(self, func); },
+             py::arg("func"), "Use as a decorator: the same, around every run of func.");
+}
+
+}  // namespace
+
+ThreadState* create_thread_state() {
+    t_owner.state = std::make_unique<ThreadState>();
+    ThreadState* state = t_owner.state.get();
+    if (g_config.start_disabled) {
+        state->enabled = false;
+        ++state->suppress;
+    }
+    if (g_config.builtin_regions) ++state->suppress;  // outside any profile region
+    t_state = state;
+    return state;
+}
+
+void define(py::module_& module) {
+    py::class_<Region> region(module, "_ProfileRegion",
+                              "A block or decorated function where Python calls become ITT tasks (profile) or "
+                              "do not (noprofile). Under pyitt-host -b only `profile` regions are instrumented.");
+    bind_block(region);
+    module.attr("profile") = Region{true};
+    module.attr("noprofile") = Region{false};
+
+    py::module_ instrumenter = module.def_submodule(
+        "instrumenter", "Switch the automatic instrumentation on or off for the calling thread (Score-P style).");
+    py::class_<Switch> cls(instrumenter, "Switch", "A block or decorated function with instrumentation on or off.");
+    bind_block(cls);
+    instrumenter.def("enable", [] { return Switch{true}; },
+                     "Instrumentation on for this thread inside the with-block or decorated function.");
+    instrumenter.def("disable", [] { return Switch{false}; },
+                     "Instrumentation off for this thread inside the with-block or decorated function.");
+    instrumenter.def("is_enabled", [] { return thread_state()->enabled; },
+                     "Whether the instrumenter switch is on for this thread.");
+    instrumenter.def("is_running", [] { return g_running; }, "Whether pyitt-host instruments this process.");
+}
+
+void start(const Config& config) {
+    g_config = config;
+    if (ThreadState* state = t_state) {  // the main thread may have used the API already
+        state->suppress = (state->enabled ? 0 : 1) + (config.builtin_regions && state->profile_depth == 0 ? 1 : 0);
+    }
+    if (config.start_disabled) thread_state()->set_enabled(false);
+
+    py::module_ module = py::module_::import("pyitt");
+    if (config.builtin_regions) {
+        py::module_ builtins = py::module_::import("builtins");
+        builtins.attr("profile") = module.attr("profile");
+        builtins.attr("noprofile") = module.attr("noprofile");
+    }
+
+    g_domain = itt::domain_create(config.domain.c_str());
+    if (g_domain == nullptr) return;  // no collector: every task would be dropped anyway
+    configure_registry(config);
+    py::module_ support = support_module();  // its imports (inspect...) are ours: before the hooks
+
+    bool setprofile_needed = false;
+    bool python_hooked = install_monitoring(config) || install_eval_frame();
+    if (!python_hooked) {
+        fmt::print(stderr,
+                   "pyitt-host: warning: another tool owns the fast call hook; using PyEval_SetProfile, "
+                   "which is slower\n");
+        setprofile_needed = true;
+    }
+    const bool c_calls_by_setprofile = config.trace_c && PY_VERSION_HEX < 0x030C0000;
+    if (setprofile_needed || c_calls_by_setprofile) {
+        install_setprofile(!python_hooked, c_calls_by_setprofile);
+    }
+
+    support.attr("name_threads")(py::cpp_function([](const std::string& name) { itt::thread_set_name(name.c_str()); }),
+                                          py::cpp_function([] { install_setprofile_on_this_thread(); }));
+    g_running = true;
+}
+
+void finish() { write_explanation(g_config.explain_path); }
+
+}  // namespace pyitt::instrument
