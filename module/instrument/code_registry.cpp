@@ -22,8 +22,11 @@ namespace {
 
 // omnitrace's default exclusions: <module>, <lambda>, comprehensions and generator expressions
 // (function names), and json's encoder/decoder, threading and frozen import machinery (files).
+// Also the rest of the import machinery, which otherwise shows up on every import: importlib
+// itself and setuptools' _distutils_hack meta-path finder.
 constexpr const char* kDefaultExcludedFunction = "^<.*>$";
-const std::vector<std::string> kDefaultExcludedModules = {"(encoder|decoder|threading)\\.py$", "^<.*>$"};
+const std::vector<std::string> kDefaultExcludedModules = {"(encoder|decoder|threading)\\.py$", "^<.*>$",
+                                                          "(^|/)importlib(/|\\.|$)", "(^|/)_distutils_hack(/|$)"};
 
 // pyitt's compiled-in Python code carries file names "<pyitt...>": never a task, even if forced.
 bool is_internal(std::string_view file) { return file.rfind("<pyitt", 0) == 0; }
@@ -76,7 +79,8 @@ struct Verdict {
     std::string rule;
 };
 
-Verdict decide(const Registry& r, PyObject* name, PyObject* qualname, PyObject* file, PyObject* module) {
+Verdict decide(const Registry& r, PyObject* name, PyObject* qualname, PyObject* file, PyObject* module,
+               bool is_function) {
     const char* file_text = PyUnicode_AsUTF8(file);
     if (file_text != nullptr && is_internal(file_text)) return {CodeInfo::kSkip, "pyitt's own code"};
 
@@ -94,6 +98,8 @@ Verdict decide(const Registry& r, PyObject* name, PyObject* qualname, PyObject* 
         return {CodeInfo::kExcludeSubtree, "-E " + *hit + " (with everything it calls)"};
     } else if (const std::string* hit = r.default_function.find({name})) {
         return {CodeInfo::kSkip, "default exclusion " + *hit};
+    } else if (r.config.default_filters && !is_function) {
+        return {CodeInfo::kSkip, "default exclusion of class bodies"};
     }
     if (forced) return {CodeInfo::kRecord, rule};
 
@@ -192,11 +198,14 @@ CodeInfo* code_info_slow(PyCodeObject* code, PyObject* globals) {
     Busy busy(thread_state());
     auto info = std::make_unique<CodeInfo>();
     const Registry& r = *g_registry;
+    if (globals == nullptr) globals = PyEval_GetGlobals();  // sys.monitoring: the starting frame's
     PyObject* module = globals != nullptr && PyDict_Check(globals) ? PyDict_GetItemString(globals, "__name__") : nullptr;
     if (module != nullptr && !PyUnicode_Check(module)) module = nullptr;
     Verdict verdict{CodeInfo::kSkip, ""};
     try {
-        verdict = decide(r, code->co_name, qualified_name(code), code->co_filename, module);
+        // Module and class bodies run once, at import: not functions (no CO_OPTIMIZED).
+        const bool is_function = (code->co_flags & CO_OPTIMIZED) != 0;
+        verdict = decide(r, code->co_name, qualified_name(code), code->co_filename, module, is_function);
     } catch (py::error_already_set& error) {
         if (!g_registry->warned) {
             g_registry->warned = true;

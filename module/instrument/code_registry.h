@@ -26,8 +26,8 @@ struct CodeInfo {
 // std::invalid_argument for a pattern that does not compile.
 void configure_registry(const Config& config);
 
-// The cached decision for `code`, deciding now on first sight. `globals` (the frame's, may be
-// null) gives the module name. Never null; errors inside are reported once and mean kSkip.
+// The cached decision for `code`, deciding now on first sight. `globals` (the frame's; null means
+// the current frame's) gives the module name. Never null; errors inside are reported once and mean kSkip.
 CodeInfo* code_info_slow(PyCodeObject* code, PyObject* globals);
 
 inline Py_ssize_t g_extra_index = -1;

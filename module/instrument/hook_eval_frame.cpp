@@ -32,11 +32,20 @@ using Frame = struct _PyInterpreterFrame;
 inline PyCodeObject* code_of(Frame* frame) { return reinterpret_cast<FrameFields*>(frame)->f_code; }
 inline PyObject* globals_of(Frame* frame) { return reinterpret_cast<FrameFields*>(frame)->f_globals; }
 inline PyObject* const* fast_locals_of(Frame* frame) { return reinterpret_cast<FrameFields*>(frame)->localsplus; }
+// 3.11 evaluates a generator's or coroutine's frame once to create it (up to RETURN_GENERATOR):
+// that is not a run of its body. The frame has not executed anything yet then.
+inline bool only_creates_generator(Frame* frame, PyCodeObject* code) {
+    if ((code->co_flags & (CO_GENERATOR | CO_COROUTINE | CO_ASYNC_GENERATOR)) == 0) return false;
+    const auto* first = reinterpret_cast<const _Py_CODEUNIT*>(code->co_code_adaptive);
+    return reinterpret_cast<FrameFields*>(frame)->prev_instr == first - 1;
+}
 #else
 using Frame = PyFrameObject;
 inline PyCodeObject* code_of(Frame* frame) { return frame->f_code; }
 inline PyObject* globals_of(Frame* frame) { return frame->f_globals; }
 inline PyObject* const* fast_locals_of(Frame* frame) { return frame->f_localsplus; }
+// Before 3.11 creating a generator does not evaluate its frame.
+inline bool only_creates_generator(Frame*, PyCodeObject*) { return false; }
 #endif
 
 PyObject* evaluate(PyThreadState* thread, Frame* frame, int throwflag) {
@@ -50,7 +59,9 @@ PyObject* evaluate(PyThreadState* thread, Frame* frame, int throwflag) {
         --state->suppress;
         return result;
     }
-    if (state->suppress != 0) return _PyEval_EvalFrameDefault(thread, frame, throwflag);
+    if (state->suppress != 0 || only_creates_generator(frame, code)) {
+        return _PyEval_EvalFrameDefault(thread, frame, throwflag);
+    }
     itt::StringHandle* handle = info->label_per_call ? per_call_handle(code, nullptr, fast_locals_of(frame))
                                                      : info->handle;
     itt::task_begin(g_domain, itt::kNullId, itt::kNullId, handle);

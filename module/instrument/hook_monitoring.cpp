@@ -66,7 +66,7 @@ inline void end(ThreadState* state, PyCodeObject* code) {
 
 PyObject* on_start(PyObject*, PyObject* const* args, Py_ssize_t) {
     auto* code = reinterpret_cast<PyCodeObject*>(args[0]);
-    CodeInfo* info = code_info(code, PyEval_GetGlobals());
+    CodeInfo* info = code_info(code, nullptr);
     if (info->decision == CodeInfo::kSkip) return disable();
     begin(thread_state(), code, info);
     Py_RETURN_NONE;
@@ -75,14 +75,14 @@ PyObject* on_start(PyObject*, PyObject* const* args, Py_ssize_t) {
 // PY_THROW cannot be disabled: answer None for filtered code.
 PyObject* on_throw(PyObject*, PyObject* const* args, Py_ssize_t) {
     auto* code = reinterpret_cast<PyCodeObject*>(args[0]);
-    CodeInfo* info = code_info(code, PyEval_GetGlobals());
+    CodeInfo* info = code_info(code, nullptr);
     if (info->decision != CodeInfo::kSkip) begin(thread_state(), code, info);
     Py_RETURN_NONE;
 }
 
 PyObject* on_end(PyObject*, PyObject* const* args, Py_ssize_t) {
     auto* code = reinterpret_cast<PyCodeObject*>(args[0]);
-    CodeInfo* info = code_info(code, PyEval_GetGlobals());
+    CodeInfo* info = code_info(code, nullptr);
     if (info->decision == CodeInfo::kSkip) return disable();
     end(thread_state(), code);
     Py_RETURN_NONE;
@@ -90,7 +90,7 @@ PyObject* on_end(PyObject*, PyObject* const* args, Py_ssize_t) {
 
 PyObject* on_unwind(PyObject*, PyObject* const* args, Py_ssize_t) {
     auto* code = reinterpret_cast<PyCodeObject*>(args[0]);
-    CodeInfo* info = code_info(code, PyEval_GetGlobals());
+    CodeInfo* info = code_info(code, nullptr);
     if (info->decision != CodeInfo::kSkip) end(thread_state(), code);
     Py_RETURN_NONE;
 }
@@ -100,8 +100,10 @@ bool is_python_callable(PyObject* callable) {
     return PyMethod_Check(callable) && PyFunction_Check(PyMethod_GET_FUNCTION(callable));
 }
 
-// --trace-c: CALL fires for every call; only C callables become tasks (Python ones get PY_START).
+// --trace-c: CALL fires for every call; only C callables become tasks (Python ones get PY_START),
+// and only where their caller is selected: other call sites are disabled.
 PyObject* on_call(PyObject*, PyObject* const* args, Py_ssize_t) {
+    if (code_info(reinterpret_cast<PyCodeObject*>(args[0]), nullptr)->decision == CodeInfo::kSkip) return disable();
     PyObject* callable = args[2];
     if (is_python_callable(callable)) Py_RETURN_NONE;
     ThreadState* state = thread_state();

@@ -57,6 +57,9 @@ int on_event(PyObject*, PyFrameObject* frame, int what, PyObject* arg) {
         }
         case PyTrace_C_CALL: {
             if (!g_c_calls) return 0;
+            PyCodeObject* caller = PyFrame_GetCode(frame);
+            Py_DECREF(caller);
+            if (code_info(caller, nullptr)->decision == CodeInfo::kSkip) return 0;
             ThreadState* state = thread_state();
             if (state->suppress == 0) {
                 itt::task_begin(g_domain, itt::kNullId, itt::kNullId, c_function_handle(arg));
@@ -91,12 +94,18 @@ std::string attribute_text(PyObject* object, const char* name) {
     return text;
 }
 
-// A stable identity for a C callable's label: its PyMethodDef for builtin functions and methods,
-// itself for types, its type otherwise.
+// Types and descriptors of builtin types' methods live as long as their type: they name
+// themselves. Other callable objects are named by their type.
+bool names_itself(PyObject* callable) {
+    return PyCFunction_Check(callable) || PyType_Check(callable) || Py_IS_TYPE(callable, &PyMethodDescr_Type) ||
+           Py_IS_TYPE(callable, &PyWrapperDescr_Type) || Py_IS_TYPE(callable, &PyClassMethodDescr_Type);
+}
+
+// A stable identity for a C callable's label: the PyMethodDef of builtin functions and bound
+// methods (one per method, whatever the instance), the object for types and descriptors, else its type.
 const void* label_key(PyObject* callable) {
     if (PyCFunction_Check(callable)) return reinterpret_cast<PyCFunctionObject*>(callable)->m_ml;
-    if (PyType_Check(callable)) return callable;
-    return Py_TYPE(callable);
+    return names_itself(callable) ? static_cast<const void*>(callable) : static_cast<const void*>(Py_TYPE(callable));
 }
 
 }  // namespace
@@ -107,8 +116,7 @@ itt::StringHandle* c_function_handle(PyObject* callable) {
     auto found = handles.find(key);
     if (found != handles.end()) return found->second;
     Busy busy(thread_state());
-    PyObject* named = PyCFunction_Check(callable) || PyType_Check(callable) ? callable
-                                                                            : reinterpret_cast<PyObject*>(Py_TYPE(callable));
+    PyObject* named = names_itself(callable) ? callable : reinterpret_cast<PyObject*>(Py_TYPE(callable));
     std::string module = attribute_text(named, "__module__");
     std::string qualname = attribute_text(named, "__qualname__");
     if (module.empty() && PyCFunction_Check(callable)) {

@@ -174,7 +174,11 @@ void bind_block(py::class_<T>& cls) {
             self.exit();
             return false;
         })
-        .def("__call__", [](py::object self, py::object func) { return support_module().attr("decorate")(self, func); },
+        .def("__call__",
+             [](py::object self, py::object func) {
+                 Busy busy(thread_state());  // inspect and functools at work: not the program's calls
+                 return support_module().attr("decorate")(self, func);
+             },
              py::arg("func"), "Use as a decorator: the same, around every run of func.");
 }
 
