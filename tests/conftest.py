@@ -1,13 +1,13 @@
 """Shared pytest fixtures: where the build under test is, and how to run pyitt-host and its python."""
 import json
 import os
-import re
-import subprocess
+import sys
 from pathlib import Path
 
 import pytest
 
-REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from pyitt_testing import REPO  # noqa: E402
 
 
 def _build_dir() -> Path:
@@ -47,17 +47,3 @@ def clean_env(tmp_path):
                                 "PYTHON"))}
     env["PYITT_OUTPUT_DIR"] = str(tmp_path / "pyitt-output")
     return env
-
-
-def run(cmd, *, env=None, cwd=None, input=None, timeout=120):
-    """Runs a command and returns the CompletedProcess (text mode), never raising on exit codes."""
-    return subprocess.run([str(c) for c in cmd], env=env, cwd=cwd, input=input, timeout=timeout,
-                          capture_output=True, text=True)
-
-
-# What pyitt-host itself adds at exit on stderr: the built-in collector's summary and where it went.
-HOST_REPORT = re.compile(r"^pyitt summary: .*?^pyitt-host: \d+ ITT events [^\n]*\n", re.S | re.M)
-
-
-def without_host_report(stderr: str) -> str:
-    return HOST_REPORT.sub("", stderr)

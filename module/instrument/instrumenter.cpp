@@ -224,8 +224,8 @@ void start(const Config& config) {
     }
     if (config.start_disabled) thread_state()->set_enabled(false);
 
-    py::module_ module = py::module_::import("pyitt");
-    if (config.builtin_regions) {
+    if (config.builtin_regions) {  // importing pyitt only then: the program sees nothing else of us
+        py::module_ module = py::module_::import("pyitt");
         py::module_ builtins = py::module_::import("builtins");
         builtins.attr("profile") = module.attr("profile");
         builtins.attr("noprofile") = module.attr("noprofile");

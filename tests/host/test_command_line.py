@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-from conftest import run  # noqa: E402
+from pyitt_testing import run  # noqa: E402
 
 
 @pytest.fixture

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-from conftest import REPO, run  # noqa: E402
+from pyitt_testing import REPO, run  # noqa: E402
 
 FIB = REPO / "samples" / "fib.py"
 FIB_20_CALLS = 21891
@@ -385,3 +385,14 @@ def test_bad_label_is_a_usage_error(host, clean_env):
 def test_no_collector_means_no_hooks_and_same_output(host, clean_env):
     result = run([host, "--collector", "none", "-I", "fib", "--", FIB], env=clean_env)
     assert (result.returncode, result.stdout, result.stderr) == (0, "fib(20) + inefficient(20) = 43055\n", "")
+
+
+def test_falls_back_with_one_warning_when_another_tool_owns_the_hook(trace_of, build_config, tmp_path):
+    if tuple(int(x) for x in build_config["python_version"].split(".")[:2]) < (3, 12):
+        pytest.skip("a PEP 523 owner cannot be set up from Python; sys.monitoring tool ids can")
+    setup = tmp_path / "taken.py"
+    setup.write_text("import sys\nfor tool in (2, 3, 4):\n    sys.monitoring.use_tool_id(tool, 'someone else')\n")
+    trace = trace_of("-s", setup, "-R", "^fib$", script=FIB)
+    assert trace.counts() == {"fib": FIB_20_CALLS}
+    assert trace.result.stderr.count("warning: another tool owns the fast call hook") == 1
+    assert trace.properly_nested()

@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-from conftest import run, without_host_report  # noqa: E402
+from pyitt_testing import run, without_host_report  # noqa: E402
 
 
 def normalized(text, *executables):
