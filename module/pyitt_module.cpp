@@ -3,6 +3,7 @@
 #include <cstring>
 #include <unordered_set>
 
+#include "api.h"
 #include "instrumenter.h"
 
 namespace py = pybind11;
@@ -49,6 +50,7 @@ void define_module(py::module_& module, bool in_host) {
     module.doc() = "Intel ITT API for Python (pyitt-compatible), from pyitt-host.";
     module.attr("__version__") = kVersion;
     module.attr("in_host") = in_host;
+    api::define(module, in_host);
     instrument::define(module);
     std::unordered_set<PyObject*> seen;
     rehome_class_docs(module, seen);

@@ -1,0 +1,46 @@
+// pyitt::api::define: builds the module from its parts and makes the compiled-in Python modules
+// (pyitt.compatibility_layers...) importable.
+#include "api.h"
+
+#include <pybind11/eval.h>
+
+#include "api_parts.h"
+#include "embedded_python.h"
+#include "handles.h"
+#include "regions.h"
+
+namespace pyitt::api {
+
+namespace py = pybind11;
+
+namespace {
+
+// Installs (or replaces, on a re-import) the meta-path finder that serves kEmbeddedSources.
+void install_embedded_modules() {
+    py::dict sources;
+    for (std::size_t i = 0; i < kEmbeddedSourceCount; ++i) {
+        const EmbeddedSource& s = kEmbeddedSources[i];
+        sources[py::str(s.module)] = py::make_tuple(s.path, s.is_package, s.source);
+    }
+    py::dict scope;
+    scope["__name__"] = "pyitt._embedded_importer";
+    scope["__builtins__"] = py::module_::import("builtins");
+    py::exec(kEmbeddedImporterSource, scope);
+    scope["install"](sources);
+}
+
+}  // namespace
+
+void define(py::module_& module, bool in_host) {
+    (void)in_host;  // the API is the same in both; module.in_host tells users which one they got
+    // A package, so that `import pyitt.compatibility_layers.itt_python` asks the meta-path finders.
+    module.attr("__path__") = py::list();
+    if (!add_handle_types(module.ptr())) throw py::error_already_set();
+    define_functions(module);
+    define_counters(module);
+    py::object activator = module.attr("ManualCollectionRegionActivator")();
+    if (!add_region_types(module.ptr(), activator.ptr())) throw py::error_already_set();
+    install_embedded_modules();
+}
+
+}  // namespace pyitt::api

@@ -1,0 +1,1 @@
+"""Compatibility layers: itt_python (NERSC itt-python) and ittapi (Intel ittapi)."""
