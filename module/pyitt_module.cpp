@@ -5,6 +5,7 @@
 
 #include "api.h"
 #include "instrumenter.h"
+#include "thread_state.h"
 
 namespace py = pybind11;
 
@@ -47,6 +48,8 @@ void rehome_class_docs(py::handle namespace_object, std::unordered_set<PyObject*
 }  // namespace
 
 void define_module(py::module_& module, bool in_host) {
+    // Importing pyitt runs Python code of its own (and the stdlib it imports): never the program's tasks.
+    instrument::Busy busy(instrument::thread_state());
     module.doc() = "Intel ITT API for Python (pyitt-compatible), from pyitt-host.";
     module.attr("__version__") = kVersion;
     module.attr("in_host") = in_host;

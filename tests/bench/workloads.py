@@ -52,7 +52,7 @@ def numeric(n):
     return acc
 
 
-WORKLOADS = {"fib": (fib, 24), "mixed": (mixed, 4000), "numeric": (numeric, 3_000_000)}
+WORKLOADS = {"fib": (fib, 27), "mixed": (mixed, 10000), "numeric": (numeric, 3_000_000)}
 HOT = {"fib": ["fib"], "mixed": ["Ledger.record", "Ledger.recent_total", "settle"], "numeric": []}
 
 
