@@ -211,15 +211,20 @@ void Session::report() {
     if (auto* summary_path = collector_function<const char*()>("pyitt_collector_summary_path")) {
         if (const char* path = summary_path()) std::fputs(read_file(path).c_str(), stderr);
     }
-    const int processes = count_trace_files(output_dir_);
     const char* trace = nullptr;
     if (auto* trace_path = collector_function<const char*()>("pyitt_collector_trace_path")) trace = trace_path();
     std::error_code error;
-    const std::string shown_dir = fs::proximate(output_dir_, error).string();
-    fmt::print(stderr, "pyitt-host: {} ITT events from this process, {} trace file{} in {}/{}\n", events,
-               processes, processes == 1 ? "" : "s", error ? output_dir_ : shown_dir,
-               trace ? fmt::format(" (open {} in https://ui.perfetto.dev)", fs::path(trace).filename().string())
-                     : std::string());
+    std::string shown_dir = fs::proximate(output_dir_, error).string();
+    if (error) shown_dir = output_dir_;
+    if (trace == nullptr) {
+        fmt::print(stderr, "pyitt-host: {} ITT events recorded, but the trace could not be written in {}/ (see above)\n",
+                   events, shown_dir);
+        return;
+    }
+    const int processes = count_trace_files(output_dir_);
+    fmt::print(stderr, "pyitt-host: {} ITT events from this process, {} trace file{} in {}/ (open {} in "
+               "https://ui.perfetto.dev)\n",
+               events, processes, processes == 1 ? "" : "s", shown_dir, fs::path(trace).filename().string());
 }
 
 }  // namespace pyitt::host

@@ -4,6 +4,8 @@
 
 #include <Python.h>
 
+#include "py_compat.h"
+
 #include <cstdint>
 #include <string_view>
 #include <utility>

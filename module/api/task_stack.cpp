@@ -1,5 +1,7 @@
 #include "task_stack.h"
 
+#include "py_compat.h"
+
 #include <vector>
 
 namespace pyitt::api {

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-from pyitt_testing import run  # noqa: E402
+from pyitt_testing import REPO, run  # noqa: E402
 
 
 @pytest.fixture
@@ -132,3 +132,24 @@ def test_children_write_their_own_traces_quietly(host, clean_env, tmp_path):
     assert result.stdout == "'1\\n' ''\n", result.stderr
     assert len(traces(clean_env["PYITT_OUTPUT_DIR"])) == 2
     assert "2 trace files in" in result.stderr.splitlines()[-1]
+
+
+@pytest.fixture
+def full_disk(tmp_path):
+    mount_point = tmp_path / "full"
+    mount_point.mkdir()
+    if os.geteuid() != 0 or subprocess.run(["mount", "-t", "tmpfs", "-o", "size=64k", "tmpfs", str(mount_point)],
+                                           capture_output=True).returncode != 0:
+        pytest.skip("cannot mount a small tmpfs here")
+    yield mount_point
+    subprocess.run(["umount", str(mount_point)], capture_output=True)
+
+
+def test_full_disk_is_reported_and_keeps_the_exit_status(host, clean_env, full_disk):
+    result = run([host, "-R", "fib", "-o", full_disk / "out", "--", REPO / "samples" / "fib.py", "20"], env=clean_env)
+    assert result.returncode == 0
+    assert result.stdout == "fib(20) + inefficient(20) = 43055\n"
+    assert "No space left on device" in result.stderr
+    assert "the trace could not be written" in result.stderr.splitlines()[-1]
+    failing = run([host, "-o", full_disk / "out2", "--", "-c", "import pyitt; raise SystemExit(3)"], env=clean_env)
+    assert failing.returncode == 3
