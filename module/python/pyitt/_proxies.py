@@ -85,8 +85,8 @@ class _Proxy:
                 pass
 
 
-class GeneratorProxy(_Proxy, collections.abc.Generator):
-    """A generator whose every resume runs inside a pyitt region."""
+class _SteppingProxy(_Proxy):
+    """Generator protocol shared by generator and coroutine proxies: every step inside the region."""
 
     __slots__ = ()
 
@@ -112,34 +112,19 @@ class GeneratorProxy(_Proxy, collections.abc.Generator):
             self._spans.suspend(True)
 
 
-class CoroutineProxy(_Proxy, collections.abc.Coroutine):
+class GeneratorProxy(_SteppingProxy, collections.abc.Generator):
+    """A generator whose every resume runs inside a pyitt region."""
+
+    __slots__ = ()
+
+
+class CoroutineProxy(_SteppingProxy, collections.abc.Coroutine):
     """A coroutine whose execution runs inside a pyitt region."""
 
     __slots__ = ()
 
     def __await__(self):
         return self
-
-    def __iter__(self):
-        return self
-
-    def __next__(self):
-        return _step(self._spans, self._wrapped.send, None)
-
-    def send(self, value):
-        return _step(self._spans, self._wrapped.send, value)
-
-    def throw(self, *args):
-        return _step(self._spans, self._wrapped.throw, *args)
-
-    def close(self):
-        if not self._spans.running:
-            return self._wrapped.close()
-        self._spans.resume()
-        try:
-            return self._wrapped.close()
-        finally:
-            self._spans.suspend(True)
 
 
 class _AsyncStep(collections.abc.Coroutine):
