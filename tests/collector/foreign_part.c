@@ -1,5 +1,5 @@
 /* A minimal, foreign ITT "static part" written in C from the ABI facts (itt-abi.md sections 3-6): it
- * stands in for Intel's ittnotify_static.c in a process that also uses our client runtime. Its own
+ * stands in for Intel's official static part in a process that also uses our client runtime. Its own
  * global, api_list, pointer slots and init stubs are hidden; the library exports one test entry point,
  * foreign_part_run(). The official-looking names exist only inside this test helper. */
 #define _GNU_SOURCE
