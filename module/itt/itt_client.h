@@ -79,7 +79,8 @@ template <bool kStaticImpl, class R, class... P>
     if constexpr (kDomainGated<kStaticImpl, P...>) {
         if (!domain_enabled(first_of(args...))) return R();
     }
-    R (*fn)(P...) = __atomic_load_n(&slot, __ATOMIC_RELAXED);
+    // Acquire pairs with the collector's release when it binds the slot (free on x86).
+    R (*fn)(P...) = __atomic_load_n(&slot, __ATOMIC_ACQUIRE);
     if (fn == nullptr) return R();
     return fn(args...);
 }

@@ -71,7 +71,7 @@ int groups_from_env() {
 }
 
 void store_slot(const itt_abi::ApiInfo& entry, void* value) {
-    __atomic_store_n(entry.func_ptr, value, __ATOMIC_RELAXED);
+    __atomic_store_n(entry.func_ptr, value, __ATOMIC_RELEASE);
 }
 
 void reset_slots(Global& global) {

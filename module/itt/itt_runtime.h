@@ -46,7 +46,7 @@ inline void init_if_needed() {
 
 template <class R, class... P>
 inline R (*load_slot(R (*&slot)(P...)))(P...) {
-    return __atomic_load_n(&slot, __ATOMIC_RELAXED);
+    return __atomic_load_n(&slot, __ATOMIC_ACQUIRE);
 }
 
 // The init stub of an ordinary API: initialise, then forward unless the slot still holds this very
