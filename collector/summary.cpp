@@ -72,6 +72,14 @@ bool Summary::write(std::FILE* out, pid_t pid, std::uint64_t wall_ns) const {
     fmt::memory_buffer buf;
     fmt::format_to(std::back_inserter(buf), "pyitt summary: pid {}, wall time {:.3f} ms, {} task label(s)\n", pid,
                    static_cast<double>(wall_ns) / 1e6, nodes_.size());
+    const Collection& c = collection_;
+    if (c.pauses + c.resumes > 0 || c.detached) {
+        const double share = wall_ns == 0 ? 0.0 : 100.0 * static_cast<double>(c.paused_ns) / static_cast<double>(wall_ns);
+        fmt::format_to(std::back_inserter(buf), "collection paused {:.3f} ms ({:.1f}%): {} pause(s), {} resume(s){}\n",
+                       static_cast<double>(c.paused_ns) / 1e6, share, c.pauses, c.resumes,
+                       c.detached ? fmt::format("; detached at {:.3f} ms", static_cast<double>(c.detached_after_ns) / 1e6)
+                                  : std::string());
+    }
 
     format_header(buf, "Call tree (indentation = depth; * = some tasks were still open at exit)");
     // Depth-first, children in order of first appearance, as the program ran them.

@@ -28,7 +28,17 @@ public:
         std::vector<Node*> children;  // in order of first appearance
     };
 
+    // Collection control seen in the trace: switches that changed the state, and how long collection
+    // was paused (from each effective pause to its resume, or to the detach or the end).
+    struct Collection {
+        std::uint64_t pauses = 0, resumes = 0;
+        std::uint64_t paused_ns = 0;
+        bool detached = false;
+        std::uint64_t detached_after_ns = 0;  // from the first event
+    };
+
     Summary();
+    void set_collection(const Collection& collection) { collection_ = collection; }
     Node* root() { return &root_; }
     // The child of `parent` with this label, created on first use.
     Node* enter(Node* parent, const Name* domain, const Name* name);
@@ -39,6 +49,7 @@ public:
 
 private:
     Node root_;
+    Collection collection_;
     std::vector<std::unique_ptr<Node>> nodes_;
 };
 

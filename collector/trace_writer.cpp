@@ -196,6 +196,12 @@ public:
 
     void handle(const Record* r, ThreadState& t);
     void close_all(std::vector<ThreadState>& threads, std::uint64_t end_ticks);
+    // After close_all: the pauses, resumes and paused time, for the summary.
+    Summary::Collection collection(std::uint64_t first_ticks) const {
+        Summary::Collection c = collection_;
+        if (c.detached) c.detached_after_ns = ns(detached_at_) - std::min(ns(detached_at_), ns(first_ticks));
+        return c;
+    }
 
 private:
     const Name* domain(const void* p) {
@@ -230,7 +236,28 @@ private:
     std::map<std::pair<const Name*, const Name*>, CounterValue> counters_;
     std::uint64_t async_seq_ = 0;
     std::uint64_t paused_at_ = 0;  // ticks of the pause or detach in effect, 0 while recording
+    std::uint64_t detached_at_ = 0;
+    Summary::Collection collection_;
+    void collection_mark(const Record* r);
 };
+
+// Repeated pauses (or resumes) are marked in the trace but switch nothing: only changes count.
+void TraceBuilder::collection_mark(const Record* r) {
+    const bool paused = paused_at_ != 0;
+    if (r->kind == Kind::kPause && !paused) {
+        ++collection_.pauses;
+        paused_at_ = r->ts;
+    } else if (r->kind == Kind::kResume && paused && !collection_.detached) {
+        ++collection_.resumes;
+        collection_.paused_ns += ns(r->ts) - std::min(ns(r->ts), ns(paused_at_));
+        paused_at_ = 0;
+    } else if (r->kind == Kind::kDetach && !collection_.detached) {
+        collection_.detached = true;
+        detached_at_ = r->ts;
+        if (paused) collection_.paused_ns += ns(r->ts) - std::min(ns(r->ts), ns(paused_at_));
+        paused_at_ = paused ? paused_at_ : r->ts;
+    }
+}
 
 void TraceBuilder::task_end(ThreadState& t, std::uint64_t ts, bool unfinished) {
     OpenTask task = std::move(t.stack.back());
@@ -470,8 +497,7 @@ void TraceBuilder::handle(const Record* r, ThreadState& t) {
             if (r->sub != static_cast<std::uint16_t>(abi::kScopeAll)) args.add("\"scope\"", fmt::format("{}", r->sub));
             emit_instant(t, ns(r->ts), intern("pyitt"), what, "g", args);
             // The merge is in time order, so this is the global collection state at every later record.
-            if (r->kind == Kind::kResume) paused_at_ = 0;
-            else if (paused_at_ == 0) paused_at_ = r->ts;
+            collection_mark(r);
             break;
         }
         case Kind::kThreadName:
@@ -491,6 +517,8 @@ void TraceBuilder::handle(const Record* r, ThreadState& t) {
 
 // Tasks still open when the trace is written end now, marked "unfinished".
 void TraceBuilder::close_all(std::vector<ThreadState>& threads, std::uint64_t end_ticks) {
+    if (paused_at_ != 0 && !collection_.detached)  // paused until the end
+        collection_.paused_ns += ns(end_ticks) - std::min(ns(end_ticks), ns(paused_at_));
     if (paused_at_ != 0) end_ticks = std::min(end_ticks, paused_at_);  // paused or detached until the end
     for (ThreadState& t : threads)
         while (!t.stack.empty()) task_end(t, end_ticks, true);
@@ -556,6 +584,7 @@ WriteResult write_outputs(const std::string& trace_path, const std::string& summ
 
     std::FILE* s = std::fopen(summary_path.c_str(), "we");
     const std::uint64_t wall_ns = clock.to_ns(end_ticks) - std::min(clock.to_ns(end_ticks), clock.to_ns(first_ticks));
+    summary.set_collection(builder.collection(first_ticks));
     if (s != nullptr) {
         bool ok = summary.write(s, pid, wall_ns);
         result.summary_ok = (std::fclose(s) == 0) && ok;

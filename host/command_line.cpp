@@ -7,10 +7,12 @@
 #include <fmt/format.h>
 
 #include <array>
+#include <cmath>
 #include <cstdio>
 #include <string_view>
 #include <utility>
 
+#include "collection_control.h"
 #include "version.h"
 
 namespace pyitt::host {
@@ -92,7 +94,7 @@ public:
             ->group("Instrumentation");
         app_.add_flag("-b,--builtin", options.builtin_regions,
                       "Put `profile` and `noprofile` in builtins; only code inside `profile` regions "
-                      "(@profile, with profile:) is instrumented")
+                      "(@profile, with profile:) is instrumented, and collection runs only inside them")
             ->group("Instrumentation");
         app_.add_flag("--noinstrumenter", options.noinstrumenter,
                       "Start with instrumentation off; pyitt.instrumenter.enable() turns it on")
@@ -101,6 +103,8 @@ public:
                         "At exit, write every code object seen with its decision and the rule that made it")
             ->type_name("FILE")
             ->group("Instrumentation");
+
+        add_collection_control(options);
 
         app_.add_option("--collector", options.collector,
                         "Where ITT calls go: auto (VTune's collector when INTEL_LIBITTNOTIFY64 names "
@@ -136,6 +140,70 @@ public:
     std::string help() const { return app_.help(); }
 
 private:
+    void add_collection_control(HostOptions& options) {
+        const char* group = "Collection control";
+        app_.add_flag("--start-paused", options.start_paused,
+                      "Pause collection (__itt_pause) before any of the program runs; implied by --resume-on, "
+                      "-b and --resume-after")
+            ->group(group);
+        app_.add_option("--resume-on", options.resume_on,
+                        "Collect while any thread is inside a function matching these regexes (as -I); "
+                        "paused elsewhere")
+            ->type_name("FUNC...")
+            ->group(group);
+        app_.add_option("--pause-on", options.pause_on,
+                        "Pause collection while any thread is inside a function matching these regexes")
+            ->type_name("FUNC...")
+            ->group(group);
+        const CLI::Validator non_negative(
+            [](std::string& value) {
+                double seconds = 0;
+                if (!CLI::detail::lexical_cast(value, seconds)) return fmt::format("'{}' is not a number of seconds", value);
+                if (seconds < 0) return fmt::format("{} is negative: give the seconds since start, 0 or more", value);
+                if (!std::isfinite(seconds)) return fmt::format("'{}' is not a number of seconds", value);
+                return std::string();
+            },
+            "");
+        const auto seconds = [&](const char* name, double& into, const char* what) {
+            app_.add_option(name, into, what)->type_name("SECONDS")->check(non_negative)->group(group);
+        };
+        seconds("--resume-after", options.resume_after,
+                "Resume collection this many seconds after pyitt-host started (paused until then)");
+        seconds("--pause-after", options.pause_after, "Pause collection this many seconds after pyitt-host started");
+        seconds("--detach-after", options.detach_after,
+                "Detach the collector this many seconds after pyitt-host started: nothing more is collected");
+        const CLI::Validator signal_check(
+            [](std::string& value) {
+                if (parse_signal(value)) return std::string();
+                return fmt::format("'{}' is not a signal pyitt-host can take over (SIGUSR1, USR2, 12, SIGRTMIN+1, "
+                                   "HUP, QUIT, ...; not INT, TERM, KILL, STOP or fault signals)",
+                                   value);
+            },
+            "");
+        app_.add_option("--resume-signal", options.resume_signal,
+                        "Resume collection when this signal arrives (the same signal as --pause-signal toggles)")
+            ->type_name("SIG")
+            ->check(signal_check)
+            ->group(group);
+        app_.add_option("--pause-signal", options.pause_signal, "Pause collection when this signal arrives")
+            ->type_name("SIG")
+            ->check(signal_check)
+            ->group(group);
+        app_.add_flag("--detach-on-exit", options.detach_on_exit,
+                      "Detach the collector when the program is done (after its threads and atexit handlers), "
+                      "before the interpreter's teardown")
+            ->group(group);
+        app_.add_option("--collection-scope", options.collection_scope,
+                        "What pyitt-host's own pauses act on, with the scoped ITT calls when the collector has them")
+            ->type_name("host|offload|all")
+            ->check(CLI::IsMember({"host", "offload", "all"}))
+            ->default_str("all")
+            ->group(group);
+        // Hidden: set by the process the user started, for its children.
+        app_.add_option("--run-started", options.run_started_ns)->group("");
+        app_.add_option("--trigger-report", options.trigger_report)->group("");
+    }
+
     static std::string describe() {
         return fmt::format(
             "{0}: run a Python program with its calls as Intel ITT tasks.\n\n"
@@ -263,6 +331,21 @@ std::vector<std::string> HostOptions::to_args() const {
     if (builtin_regions) args.push_back("--builtin");
     if (noinstrumenter) args.push_back("--noinstrumenter");
     if (!explain_file.empty()) args.push_back("--explain=" + explain_file);
+    if (start_paused) args.push_back("--start-paused");
+    add_each("--resume-on", resume_on);
+    add_each("--pause-on", pause_on);
+    const auto add_seconds = [&](const char* name, double value) {
+        if (value >= 0) args.push_back(fmt::format("{}={}", name, value));
+    };
+    add_seconds("--resume-after", resume_after);
+    add_seconds("--pause-after", pause_after);
+    add_seconds("--detach-after", detach_after);
+    if (!resume_signal.empty()) args.push_back("--resume-signal=" + resume_signal);
+    if (!pause_signal.empty()) args.push_back("--pause-signal=" + pause_signal);
+    if (detach_on_exit) args.push_back("--detach-on-exit");
+    args.push_back("--collection-scope=" + collection_scope);
+    if (run_started_ns != 0) args.push_back(fmt::format("--run-started={}", run_started_ns));
+    if (!trigger_report.empty()) args.push_back("--trigger-report=" + trigger_report);
     args.push_back("--collector=" + collector);
     if (!output_dir.empty()) args.push_back("--output=" + output_dir);
     return args;

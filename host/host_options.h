@@ -34,6 +34,18 @@ struct HostOptions {
     std::string collector = "auto";  // auto | builtin | none | PATH of a collector library
     std::string output_dir;          // empty: pyitt-output/<program>-<date>-<time>/
 
+    // Collection control (ITT pause/resume/detach, process-wide). Times are seconds on the run's
+    // clock, from when the pyitt-host the user started began; -1: not given.
+    bool start_paused = false;
+    std::vector<std::string> resume_on;  // collection runs while a thread is inside one of these
+    std::vector<std::string> pause_on;   // collection pauses while a thread is inside one of these
+    double resume_after = -1, pause_after = -1, detach_after = -1;
+    std::string resume_signal, pause_signal;  // as given: SIGUSR1, USR1, 10 (the same one toggles)
+    bool detach_on_exit = false;
+    std::string collection_scope = "all";  // host | offload | all
+    long long run_started_ns = 0;  // hidden: steady-clock start of the run, handed to children
+    std::string trigger_report;    // hidden: where children report the trigger patterns they matched
+
     // The canonical argument list that parses back into these options (long names, one value
     // per occurrence), used to hand the options to child processes.
     std::vector<std::string> to_args() const;

@@ -10,6 +10,7 @@
 #include <unistd.h>
 #include <vector>
 
+#include "collection_control.h"
 #include "command_line.h"
 #include "instrumenter.h"
 #include "interpreter.h"
@@ -42,6 +43,7 @@ int main(int argc, char** argv) {
         return 1;
     }
 
+    const long long started_ns = monotonic_now_ns();  // the clock of --resume-after and the rest
     Invocation invocation;
     std::unique_ptr<Session> session;
     try {
@@ -53,6 +55,10 @@ int main(int argc, char** argv) {
         return 2;
     }
     g_session = session.get();
+    if (!is_child) {
+        invocation.options.run_started_ns = started_ns;
+        prepare_trigger_report(invocation.options);
+    }
 
     // Every process the program starts with sys.executable comes back to this host, reads its
     // argv as python does, and takes these (resolved) options.
@@ -65,6 +71,7 @@ int main(int argc, char** argv) {
                        },
                        [] {
                            pyitt::instrument::finish();
+                           finish_collection_control();
                            g_session->finish();
                        }});
 }

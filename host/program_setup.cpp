@@ -7,6 +7,7 @@
 #include <cstdlib>
 #include <stdexcept>
 
+#include "collection_control.h"
 #include "instrumenter.h"
 
 namespace py = pybind11;
@@ -34,6 +35,8 @@ pyitt::instrument::Config instrument_config(const HostOptions& options) {
     config.builtin_regions = options.builtin_regions;
     config.start_disabled = options.noinstrumenter;
     config.explain_path = options.explain_file;
+    config.resume_on = options.resume_on;
+    config.pause_on = options.pause_on;
     return config;
 }
 
@@ -49,9 +52,13 @@ void run_setup_file(const std::string& path) {
 }
 
 void prepare_program(const HostOptions& options, bool is_child) {
+    start_collection_control(options);  // --start-paused: before the setup file, which is user code too
     if (!options.setup_file.empty() && !is_child) run_setup_file(options.setup_file);
     try {
-        pyitt::instrument::start(instrument_config(options));
+        pyitt::instrument::Config config = instrument_config(options);
+        config.warn_unmatched_triggers = !is_child;
+        config.trigger_report_path = options.trigger_report;
+        pyitt::instrument::start(config);
     } catch (const std::invalid_argument& error) {
         fmt::print(stderr, "pyitt-host: error: {}\n", error.what());
         std::fflush(stderr);

@@ -7,6 +7,7 @@
 #include <string>
 
 #include "api_parts.h"
+#include "collection_switch.h"
 #include "args.h"
 #include "task_stack.h"
 
@@ -82,18 +83,19 @@ void define_collection_control(py::module_& m) {
         .def("deactivate", &ManualActivator::deactivate, "Deactivates the regions.")
         .def_property_readonly("state", &ManualActivator::state, "ACTIVE or INACTIVE.");
 
-    m.def("pause", [] { py::gil_scoped_release unlocked; itt::pause(); },
+    // Through the process-wide switch, which pyitt-host's own collection control shares.
+    m.def("pause", [] { py::gil_scoped_release unlocked; control::pause(control::Source::kProgram); },
           "pause()\n\nPauses the collection of profiling data (all threads, the whole process).");
-    m.def("resume", [] { py::gil_scoped_release unlocked; itt::resume(); },
+    m.def("resume", [] { py::gil_scoped_release unlocked; control::resume(control::Source::kProgram); },
           "resume()\n\nResumes the collection of profiling data.");
-    m.def("detach", [] { py::gil_scoped_release unlocked; itt::detach(); },
+    m.def("detach", [] { py::gil_scoped_release unlocked; control::detach(control::Source::kProgram); },
           "detach()\n\nDetaches the collector: the program runs on, nothing more is collected.");
     m.def(
         "pause_scoped",
         [](py::object scope) {
             int s = enum_arg(scope, m_attr("CollectionScope"), "pause_scoped()", "scope");
             py::gil_scoped_release unlocked;
-            itt::pause_scoped(s);
+            control::pause_scoped(s);
         },
         arg("scope"), "pause_scoped(scope)\n\nPauses collection for a CollectionScope ('host', 'offload', 'all').");
     m.def(
@@ -101,7 +103,7 @@ void define_collection_control(py::module_& m) {
         [](py::object scope) {
             int s = enum_arg(scope, m_attr("CollectionScope"), "resume_scoped()", "scope");
             py::gil_scoped_release unlocked;
-            itt::resume_scoped(s);
+            control::resume_scoped(s);
         },
         arg("scope"), "resume_scoped(scope)\n\nResumes collection for a CollectionScope ('host', 'offload', 'all').");
     m.def(

@@ -5,6 +5,7 @@
 #include <string>
 #include <string_view>
 
+#include "collection_switch.h"
 #include "py_util.h"
 #include "task_stack.h"
 
@@ -64,9 +65,9 @@ private:
 void collection_switch(bool resume) {
     Py_BEGIN_ALLOW_THREADS;
     if (resume)
-        itt::resume();
+        control::resume(control::Source::kProgram);
     else
-        itt::pause();
+        control::pause(control::Source::kProgram);
     Py_END_ALLOW_THREADS;
 }
 

@@ -13,6 +13,7 @@
 #include <unordered_map>
 #include <vector>
 
+#include "qualname.h"
 #include "thread_state.h"
 
 namespace py = pybind11;
@@ -48,6 +49,19 @@ struct PatternSet {
         }
     }
     bool empty() const { return compiled.empty(); }
+    // Marks every pattern found in any of `texts` in `matched`; true when one was.
+    bool mark_all(std::initializer_list<PyObject*> texts, std::vector<bool>& matched) const {
+        bool any = false;
+        for (size_t i = 0; i < compiled.size(); ++i) {
+            for (PyObject* text : texts) {
+                if (text == nullptr || compiled[i].attr("search")(py::handle(text)).is_none()) continue;
+                matched[i] = true;
+                any = true;
+                break;
+            }
+        }
+        return any;
+    }
     // The first pattern found in any of `texts`, or nullptr.
     const std::string* find(std::initializer_list<PyObject*> texts) const {
         for (size_t i = 0; i < compiled.size(); ++i) {
@@ -66,6 +80,8 @@ struct Registry {
     PatternSet include_functions, exclude_functions, restrict_functions;
     PatternSet include_modules, exclude_modules, restrict_modules;
     PatternSet default_function, default_modules;
+    PatternSet resume_on, pause_on;  // triggers: searched on every code object, whatever the filters say
+    std::vector<bool> resume_on_matched, pause_on_matched;
     std::vector<std::string> explanation;  // only with --explain
     bool warned = false;
 };
@@ -116,11 +132,24 @@ Verdict decide(const Registry& r, PyObject* name, PyObject* qualname, PyObject* 
     return {CodeInfo::kRecord, "no filter excludes it"};
 }
 
-PyObject* qualified_name(PyCodeObject* code) {
+// Pause wins when both match: a pause trigger inside a resume trigger pauses anyway.
+Trigger decide_trigger(Registry& r, PyObject* name, PyObject* qualname, PyObject* file) {
+    if (r.resume_on.empty() && r.pause_on.empty()) return Trigger::kNone;
+    const char* file_text = PyUnicode_AsUTF8(file);
+    if (file_text != nullptr && is_internal(file_text)) return Trigger::kNone;
+    const bool pauses = r.pause_on.mark_all({name, qualname}, r.pause_on_matched);
+    const bool resumes = r.resume_on.mark_all({name, qualname}, r.resume_on_matched);
+    return pauses ? Trigger::kPause : resumes ? Trigger::kResume : Trigger::kNone;
+}
+
+// co_qualname from 3.11; before, the module's function or class method that owns the code.
+py::object qualified_name(PyCodeObject* code, PyObject* globals) {
 #if PY_VERSION_HEX >= 0x030B0000
-    return code->co_qualname;
+    (void)globals;
+    return py::reinterpret_borrow<py::object>(code->co_qualname);
 #else
-    return code->co_name;
+    if (PyObject* found = find_qualified_name(code, globals)) return py::reinterpret_steal<py::object>(found);
+    return py::reinterpret_borrow<py::object>(code->co_name);
 #endif
 }
 
@@ -145,8 +174,7 @@ std::string file_label(PyCodeObject* code, const Config& config) {
 }
 
 // omnitrace's label: the qualified name, or [name(args)][file:line] with the pieces asked for.
-std::string label_of(PyCodeObject* code, const Config& config, const std::string& args) {
-    const std::string name = utf8(qualified_name(code));
+std::string label_of(PyCodeObject* code, const std::string& name, const Config& config, const std::string& args) {
     if (!config.label_args && !config.label_file && !config.label_line) return name;
     std::string label = "[" + name + (config.label_args ? "(" + args + ")" : "") + "]";
     if (config.label_file || config.label_line) {
@@ -178,6 +206,10 @@ void configure_registry(const Config& config) {
     registry->include_modules.compile(config.include_modules, re);
     registry->exclude_modules.compile(config.exclude_modules, re);
     registry->restrict_modules.compile(config.restrict_modules, re);
+    registry->resume_on.compile(config.resume_on, re);
+    registry->pause_on.compile(config.pause_on, re);
+    registry->resume_on_matched.assign(config.resume_on.size(), false);
+    registry->pause_on_matched.assign(config.pause_on.size(), false);
     if (config.default_filters) {
         registry->default_function.compile({kDefaultExcludedFunction}, re);
         registry->default_modules.compile(kDefaultExcludedModules, re);
@@ -201,29 +233,37 @@ CodeInfo* code_info_slow(PyCodeObject* code, PyObject* globals) {
     if (globals == nullptr) globals = PyEval_GetGlobals();  // sys.monitoring: the starting frame's
     PyObject* module = globals != nullptr && PyDict_Check(globals) ? PyDict_GetItemString(globals, "__name__") : nullptr;
     if (module != nullptr && !PyUnicode_Check(module)) module = nullptr;
+    const py::object qualname = qualified_name(code, globals);
     Verdict verdict{CodeInfo::kSkip, ""};
+    Trigger trigger = Trigger::kNone;
     try {
+        trigger = decide_trigger(*g_registry, code->co_name, qualname.ptr(), code->co_filename);
         // Module and class bodies run once, at import: not functions (no CO_OPTIMIZED).
         const bool is_function = (code->co_flags & CO_OPTIMIZED) != 0;
-        verdict = decide(r, code->co_name, qualified_name(code), code->co_filename, module, is_function);
+        verdict = decide(r, code->co_name, qualname.ptr(), code->co_filename, module, is_function);
     } catch (py::error_already_set& error) {
         if (!g_registry->warned) {
             g_registry->warned = true;
             fmt::print(stderr, "pyitt-host: warning: a filter failed on {} ({}); it is not instrumented\n",
-                       utf8(qualified_name(code)), error.what());
+                       utf8(qualname.ptr()), error.what());
         }
         verdict = {CodeInfo::kSkip, "a filter failed"};
     }
     info->decision = verdict.decision;
+    info->trigger = trigger;
+    info->passive = info->decision == CodeInfo::kSkip && trigger == Trigger::kNone;
     if (info->decision == CodeInfo::kRecord) {
         info->label_per_call = r.config.label_args;
-        info->handle = handle_for(label_of(code, r.config, "..."));
+        info->name = utf8(qualname.ptr());
+        info->handle = handle_for(label_of(code, info->name, r.config, "..."));
     }
     if (!r.config.explain_path.empty()) {
         static constexpr const char* kNames[] = {"skip", "record", "exclude-subtree"};
-        g_registry->explanation.push_back(fmt::format("{}\t{}\t{}:{}\t{}\t{}", kNames[info->decision],
-                                                      utf8(qualified_name(code)), utf8(code->co_filename),
-                                                      code->co_firstlineno, utf8(module), verdict.rule));
+        static constexpr const char* kTriggers[] = {"", " (--resume-on trigger)", " (--pause-on trigger)"};
+        g_registry->explanation.push_back(fmt::format("{}\t{}\t{}:{}\t{}\t{}{}", kNames[info->decision],
+                                                      utf8(qualname.ptr()), utf8(code->co_filename),
+                                                      code->co_firstlineno, utf8(module), verdict.rule,
+                                                      kTriggers[static_cast<int>(trigger)]));
     }
     CodeInfo* raw = info.get();
 #if PY_VERSION_HEX >= 0x030C0000
@@ -239,7 +279,8 @@ CodeInfo* code_info_slow(PyCodeObject* code, PyObject* globals) {
     return info.release();
 }
 
-itt::StringHandle* per_call_handle(PyCodeObject* code, PyObject* locals, PyObject* const* fast_locals) {
+itt::StringHandle* per_call_handle(PyCodeObject* code, const CodeInfo& info, PyObject* locals,
+                                   PyObject* const* fast_locals) {
     Busy busy(thread_state());
     const Config& config = g_registry->config;
     std::string args;
@@ -274,7 +315,19 @@ itt::StringHandle* per_call_handle(PyCodeObject* code, PyObject* locals, PyObjec
         }
         args += fmt::format("{}{}={}", i ? ", " : "", utf8(name), shown);
     }
-    return handle_for(label_of(code, config, args));
+    return handle_for(label_of(code, info.name, config, args));
+}
+
+std::vector<UnmatchedTrigger> unmatched_triggers() {
+    std::vector<UnmatchedTrigger> unmatched;
+    if (g_registry == nullptr) return unmatched;
+    const auto collect = [&](Trigger kind, const PatternSet& set, const std::vector<bool>& matched) {
+        for (size_t i = 0; i < set.sources.size(); ++i)
+            if (!matched[i]) unmatched.push_back({kind, set.sources[i]});
+    };
+    collect(Trigger::kResume, g_registry->resume_on, g_registry->resume_on_matched);
+    collect(Trigger::kPause, g_registry->pause_on, g_registry->pause_on_matched);
+    return unmatched;
 }
 
 void write_explanation(const std::string& path) {

@@ -6,8 +6,11 @@
 
 #include <string>
 
+#include <vector>
+
 #include "instrument_config.h"
 #include "itt_client.h"
+#include "thread_state.h"
 
 namespace pyitt::instrument {
 
@@ -18,8 +21,12 @@ struct CodeInfo {
         kExcludeSubtree,  // -E: not a task, and nothing it calls is one
     };
     Decision decision = kSkip;
+    Trigger trigger = Trigger::kNone;  // decided apart from the filters: -R fib --resume-on solve
+    // Not a task and not a trigger: the hooks' one test (and sys.monitoring may DISABLE it).
+    bool passive = true;
     bool label_per_call = false;  // --label args: the label depends on the arguments
     itt::StringHandle* handle = nullptr;
+    std::string name;  // the qualified name of recorded code, for per-call labels
 };
 
 // Compiles the filters (Python regular expressions) and requests the co_extra index. Throws
@@ -43,8 +50,15 @@ inline CodeInfo* code_info(PyCodeObject* code, PyObject* globals) {
 }
 
 // The label of one call when it depends on the arguments (--label args), as a string handle.
-itt::StringHandle* per_call_handle(PyCodeObject* code, PyObject* locals_or_null,
+itt::StringHandle* per_call_handle(PyCodeObject* code, const CodeInfo& info, PyObject* locals_or_null,
                                    PyObject* const* fast_locals_or_null);
+
+// --resume-on / --pause-on patterns that no code object has matched so far.
+struct UnmatchedTrigger {
+    Trigger kind;
+    std::string pattern;
+};
+std::vector<UnmatchedTrigger> unmatched_triggers();
 
 // --explain: every code object seen, its decision and the rule that made it.
 void write_explanation(const std::string& path);

@@ -5,8 +5,11 @@
 
 #if PY_VERSION_HEX < 0x030C0000
 
+#include <frameobject.h>  // PyFrameObject's fields before 3.11
+
 #include "code_registry.h"
 #include "thread_state.h"
+#include "triggers.h"
 
 namespace pyitt::instrument {
 namespace {
@@ -48,11 +51,10 @@ inline PyObject* const* fast_locals_of(Frame* frame) { return frame->f_localsplu
 inline bool only_creates_generator(Frame*, PyCodeObject*) { return false; }
 #endif
 
-PyObject* evaluate(PyThreadState* thread, Frame* frame, int throwflag) {
-    PyCodeObject* code = code_of(frame);
-    CodeInfo* info = code_info(code, globals_of(frame));
+// A code object the filters select (or exclude with its callees): its task, or its -E subtree.
+PyObject* evaluate_selected(PyThreadState* thread, Frame* frame, int throwflag, PyCodeObject* code,
+                            CodeInfo* info, ThreadState* state) {
     if (info->decision == CodeInfo::kSkip) return _PyEval_EvalFrameDefault(thread, frame, throwflag);
-    ThreadState* state = thread_state();
     if (info->decision == CodeInfo::kExcludeSubtree) {
         ++state->suppress;
         PyObject* result = _PyEval_EvalFrameDefault(thread, frame, throwflag);
@@ -62,12 +64,32 @@ PyObject* evaluate(PyThreadState* thread, Frame* frame, int throwflag) {
     if (state->suppress != 0 || only_creates_generator(frame, code)) {
         return _PyEval_EvalFrameDefault(thread, frame, throwflag);
     }
-    itt::StringHandle* handle = info->label_per_call ? per_call_handle(code, nullptr, fast_locals_of(frame))
+    itt::StringHandle* handle = info->label_per_call ? per_call_handle(code, *info, nullptr, fast_locals_of(frame))
                                                      : info->handle;
     itt::task_begin(g_domain, itt::kNullId, itt::kNullId, handle);
     PyObject* result = _PyEval_EvalFrameDefault(thread, frame, throwflag);
     itt::task_end(g_domain);
     return result;
+}
+
+// --resume-on / --pause-on: the switch goes around the task, so a resumed function's own task is
+// collected whole. Creating a generator (3.11) is not a run and switches nothing.
+[[gnu::noinline]] PyObject* evaluate_trigger(PyThreadState* thread, Frame* frame, int throwflag, PyCodeObject* code,
+                                             CodeInfo* info) {
+    ThreadState* state = thread_state();
+    if (only_creates_generator(frame, code)) return evaluate_selected(thread, frame, throwflag, code, info, state);
+    enter_trigger(state, info->trigger);
+    PyObject* result = evaluate_selected(thread, frame, throwflag, code, info, state);
+    leave_trigger(state, info->trigger);
+    return result;
+}
+
+PyObject* evaluate(PyThreadState* thread, Frame* frame, int throwflag) {
+    PyCodeObject* code = code_of(frame);
+    CodeInfo* info = code_info(code, globals_of(frame));
+    if (info->passive) return _PyEval_EvalFrameDefault(thread, frame, throwflag);
+    if (info->trigger != Trigger::kNone) return evaluate_trigger(thread, frame, throwflag, code, info);
+    return evaluate_selected(thread, frame, throwflag, code, info, thread_state());
 }
 
 }  // namespace

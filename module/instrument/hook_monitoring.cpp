@@ -9,6 +9,7 @@
 
 #include "code_registry.h"
 #include "thread_state.h"
+#include "triggers.h"
 
 namespace py = pybind11;
 
@@ -19,19 +20,24 @@ PyObject* g_disable = nullptr;  // sys.monitoring.DISABLE
 
 inline PyObject* disable() { return Py_NewRef(g_disable); }
 
+// A trigger switches before its own task begins, and back after it ends (end_mark).
 inline void begin(ThreadState* state, PyCodeObject* code, CodeInfo* info) {
     FrameMark::Kind kind = FrameMark::kSkipped;
+    if (info->trigger != Trigger::kNone) enter_trigger(state, info->trigger);
     if (info->decision == CodeInfo::kExcludeSubtree) {
         ++state->suppress;
         kind = FrameMark::kExcludedRoot;
-    } else if (state->suppress == 0) {
-        itt::StringHandle* handle = info->label_per_call
-                                        ? per_call_handle(code, PyFrame_GetLocals(PyEval_GetFrame()), nullptr)
-                                        : info->handle;
+    } else if (info->decision == CodeInfo::kRecord && state->suppress == 0) {
+        itt::StringHandle* handle = info->handle;
+        if (info->label_per_call) {
+            PyObject* locals = PyFrame_GetLocals(PyEval_GetFrame());  // new reference
+            handle = per_call_handle(code, *info, locals, nullptr);
+            Py_XDECREF(locals);
+        }
         itt::task_begin(g_domain, itt::kNullId, itt::kNullId, handle);
         kind = FrameMark::kRecorded;
     }
-    state->frames.push_back({code, kind});
+    state->frames.push_back({code, kind, info->trigger});
 }
 
 inline void end_mark(ThreadState* state, const FrameMark& mark) {
@@ -40,6 +46,7 @@ inline void end_mark(ThreadState* state, const FrameMark& mark) {
     } else if (mark.kind == FrameMark::kExcludedRoot) {
         --state->suppress;
     }
+    if (mark.trigger != Trigger::kNone) leave_trigger(state, mark.trigger);
 }
 
 // Pops the mark of `code`. A frame that started before instrumentation has none. A missing end
@@ -67,7 +74,7 @@ inline void end(ThreadState* state, PyCodeObject* code) {
 PyObject* on_start(PyObject*, PyObject* const* args, Py_ssize_t) {
     auto* code = reinterpret_cast<PyCodeObject*>(args[0]);
     CodeInfo* info = code_info(code, nullptr);
-    if (info->decision == CodeInfo::kSkip) return disable();
+    if (info->passive) return disable();
     begin(thread_state(), code, info);
     Py_RETURN_NONE;
 }
@@ -76,14 +83,14 @@ PyObject* on_start(PyObject*, PyObject* const* args, Py_ssize_t) {
 PyObject* on_throw(PyObject*, PyObject* const* args, Py_ssize_t) {
     auto* code = reinterpret_cast<PyCodeObject*>(args[0]);
     CodeInfo* info = code_info(code, nullptr);
-    if (info->decision != CodeInfo::kSkip) begin(thread_state(), code, info);
+    if (!info->passive) begin(thread_state(), code, info);
     Py_RETURN_NONE;
 }
 
 PyObject* on_end(PyObject*, PyObject* const* args, Py_ssize_t) {
     auto* code = reinterpret_cast<PyCodeObject*>(args[0]);
     CodeInfo* info = code_info(code, nullptr);
-    if (info->decision == CodeInfo::kSkip) return disable();
+    if (info->passive) return disable();
     end(thread_state(), code);
     Py_RETURN_NONE;
 }
@@ -91,7 +98,7 @@ PyObject* on_end(PyObject*, PyObject* const* args, Py_ssize_t) {
 PyObject* on_unwind(PyObject*, PyObject* const* args, Py_ssize_t) {
     auto* code = reinterpret_cast<PyCodeObject*>(args[0]);
     CodeInfo* info = code_info(code, nullptr);
-    if (info->decision != CodeInfo::kSkip) end(thread_state(), code);
+    if (!info->passive) end(thread_state(), code);
     Py_RETURN_NONE;
 }
 

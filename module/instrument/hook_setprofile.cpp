@@ -10,6 +10,7 @@
 
 #include "code_registry.h"
 #include "thread_state.h"
+#include "triggers.h"
 
 namespace py = pybind11;
 
@@ -19,8 +20,8 @@ namespace {
 bool g_python_calls = false;
 bool g_c_calls = false;
 
-void push(ThreadState* state, void* key, FrameMark::Kind kind) {
-    state->frames.push_back({static_cast<PyCodeObject*>(key), kind});
+void push(ThreadState* state, void* key, FrameMark::Kind kind, Trigger trigger = Trigger::kNone) {
+    state->frames.push_back({static_cast<PyCodeObject*>(key), kind, trigger});
 }
 
 void pop(ThreadState* state, void* key) {
@@ -30,6 +31,7 @@ void pop(ThreadState* state, void* key) {
     frames.pop_back();
     if (mark.kind == FrameMark::kRecorded) itt::task_end(g_domain);
     if (mark.kind == FrameMark::kExcludedRoot) --state->suppress;
+    if (mark.trigger != Trigger::kNone) leave_trigger(state, mark.trigger);
 }
 
 int on_event(PyObject*, PyFrameObject* frame, int what, PyObject* arg) {
@@ -40,18 +42,21 @@ int on_event(PyObject*, PyFrameObject* frame, int what, PyObject* arg) {
             PyCodeObject* code = PyFrame_GetCode(frame);  // new reference
             Py_DECREF(code);                               // the frame keeps it alive
             CodeInfo* info = code_info(code, nullptr);
-            if (info->decision == CodeInfo::kSkip) return 0;
+            if (info->passive) return 0;
             ThreadState* state = thread_state();
             if (what == PyTrace_RETURN) {
                 pop(state, code);
-            } else if (info->decision == CodeInfo::kExcludeSubtree) {
+                return 0;
+            }
+            if (info->trigger != Trigger::kNone) enter_trigger(state, info->trigger);
+            if (info->decision == CodeInfo::kExcludeSubtree) {
                 ++state->suppress;
-                push(state, code, FrameMark::kExcludedRoot);
-            } else if (state->suppress == 0) {
+                push(state, code, FrameMark::kExcludedRoot, info->trigger);
+            } else if (info->decision == CodeInfo::kRecord && state->suppress == 0) {
                 itt::task_begin(g_domain, itt::kNullId, itt::kNullId, info->handle);
-                push(state, code, FrameMark::kRecorded);
+                push(state, code, FrameMark::kRecorded, info->trigger);
             } else {
-                push(state, code, FrameMark::kSkipped);
+                push(state, code, FrameMark::kSkipped, info->trigger);
             }
             return 0;
         }

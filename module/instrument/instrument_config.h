@@ -19,6 +19,13 @@ struct Config {
     bool builtin_regions = false;  // -b: only inside `profile` regions
     bool start_disabled = false;   // --noinstrumenter
     std::string explain_path;      // --explain FILE: every code object seen and its decision
+    // Collection control: collection runs while any thread is inside a --resume-on function (or,
+    // with -b, a profile region) and pauses while one is inside a --pause-on function.
+    std::vector<std::string> resume_on, pause_on;
+    bool warn_unmatched_triggers = true;  // at finish(): only in the process the user started
+    // Where child processes append the trigger patterns they matched, so that the warning at exit
+    // names only patterns no process matched (empty: this process alone).
+    std::string trigger_report_path;
 };
 
 }  // namespace pyitt::instrument

@@ -2,11 +2,18 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
+#include <cstdio>
+#include <fstream>
 #include <memory>
+#include <set>
+#include <string>
+#include <vector>
 
 #include "code_registry.h"
 #include "hooks.h"
 #include "thread_state.h"
+#include "triggers.h"
 
 namespace py = pybind11;
 
@@ -127,13 +134,17 @@ py::module_ support_module() {
     return py::reinterpret_borrow<py::module_>(module);
 }
 
-// `profile` (with -b: instrument only inside it) and `noprofile` (switch off beneath it).
+// `profile` (with -b: instrument only inside it) and `noprofile` (switch off beneath it). With -b,
+// profile regions are also active regions: a resume trigger, so collection runs exactly inside them.
 struct Region {
     bool profile;
     void enter() {
         ThreadState* state = thread_state();
         if (profile) {
-            if (state->profile_depth++ == 0 && g_config.builtin_regions) --state->suppress;
+            if (state->profile_depth++ == 0 && g_config.builtin_regions) {
+                enter_trigger(state, Trigger::kResume);
+                --state->suppress;
+            }
         } else {
             ++state->suppress;
         }
@@ -141,7 +152,10 @@ struct Region {
     void exit() {
         ThreadState* state = thread_state();
         if (profile) {
-            if (state->profile_depth > 0 && --state->profile_depth == 0 && g_config.builtin_regions) ++state->suppress;
+            if (state->profile_depth > 0 && --state->profile_depth == 0 && g_config.builtin_regions) {
+                ++state->suppress;
+                leave_trigger(state, Trigger::kResume);
+            }
         } else {
             --state->suppress;
         }
@@ -231,6 +245,10 @@ void start(const Config& config) {
         builtins.attr("noprofile") = module.attr("noprofile");
     }
 
+    configure_triggers(!config.resume_on.empty() || config.builtin_regions);
+    py::module_::import("os").attr("register_at_fork")(
+        py::arg("after_in_child") = py::cpp_function([] { triggers_after_fork(t_state); }));
+
     g_domain = itt::domain_create(config.domain.c_str());
     if (g_domain == nullptr) return;  // no collector: every task would be dropped anyway
     configure_registry(config);
@@ -254,6 +272,57 @@ void start(const Config& config) {
     g_running = true;
 }
 
-void finish() { write_explanation(g_config.explain_path); }
+std::string report_line(const UnmatchedTrigger& trigger) {
+    return fmt::format("{}\t{}", trigger.kind == Trigger::kResume ? "resume" : "pause", trigger.pattern);
+}
+
+// A child's part: the patterns it matched, one line each, appended (one write per line).
+void report_matched_triggers(const std::string& path) {
+    std::vector<UnmatchedTrigger> matched;
+    const std::vector<UnmatchedTrigger> unmatched = unmatched_triggers();
+    const auto add = [&](Trigger kind, const std::vector<std::string>& patterns) {
+        for (const std::string& pattern : patterns) {
+            const bool missed = std::any_of(unmatched.begin(), unmatched.end(), [&](const UnmatchedTrigger& u) {
+                return u.kind == kind && u.pattern == pattern;
+            });
+            if (!missed) matched.push_back({kind, pattern});
+        }
+    };
+    add(Trigger::kResume, g_config.resume_on);
+    add(Trigger::kPause, g_config.pause_on);
+    if (matched.empty()) return;
+    std::ofstream out(path, std::ios::app);
+    for (const UnmatchedTrigger& trigger : matched) out << report_line(trigger) + "\n" << std::flush;
+}
+
+// A trigger that no process matched is most likely a typo: say so, once per pattern.
+void warn_unmatched_triggers() {
+    std::set<std::string> matched_elsewhere;
+    if (!g_config.trigger_report_path.empty()) {
+        std::ifstream in(g_config.trigger_report_path);
+        for (std::string line; std::getline(in, line);) matched_elsewhere.insert(line);
+        std::remove(g_config.trigger_report_path.c_str());
+    }
+    const bool resumed = resume_trigger_ever_fired();
+    for (const UnmatchedTrigger& unmatched : unmatched_triggers()) {
+        if (matched_elsewhere.count(report_line(unmatched)) != 0) continue;
+        const bool resume = unmatched.kind == Trigger::kResume;
+        fmt::print(stderr, "pyitt-host: warning: --{} '{}' never matched{}\n", resume ? "resume-on" : "pause-on",
+                   unmatched.pattern,
+                   !resume    ? "; it paused nothing"
+                   : resumed ? "; it resumed nothing"
+                             : "; collection stayed paused");
+    }
+}
+
+void finish() {
+    write_explanation(g_config.explain_path);
+    if (!g_running) return;
+    if (g_config.warn_unmatched_triggers) {
+        warn_unmatched_triggers();
+    } else if (!g_config.trigger_report_path.empty()) {
+        report_matched_triggers(g_config.trigger_report_path);
+    }
+}
 
 }  // namespace pyitt::instrument

@@ -11,16 +11,22 @@ namespace pyitt::instrument {
 
 struct CodeInfo;
 
+// --resume-on / --pause-on (and -b regions, which are resume triggers): what entering the code does
+// to the process-wide collection switch (triggers.h).
+enum class Trigger : unsigned char { kNone, kResume, kPause };
+
 // One entry per Python frame start seen through sys.monitoring, so that every end matches its
 // begin even when recording is switched on or off in between.
 struct FrameMark {
     PyCodeObject* code;
     enum Kind : unsigned char { kSkipped, kRecorded, kExcludedRoot } kind;
+    Trigger trigger = Trigger::kNone;  // left on the frame's end, after its task ends
 };
 
 struct ThreadState {
     int suppress = 0;
     int profile_depth = 0;  // -b: nesting of `profile` regions
+    int trigger_depth[2] = {0, 0};  // frames and -b regions inside resume / pause triggers
     bool enabled = true;    // pyitt.instrumenter.enable()/disable()
     std::vector<bool> saved_enabled;  // the switch before each enable()/disable() block
     std::vector<FrameMark> frames;  // sys.monitoring only

@@ -2,6 +2,10 @@
 
 #include <gtest/gtest.h>
 
+#include <csignal>
+
+#include "collection_control.h"
+
 namespace pyitt::host {
 namespace {
 
@@ -58,6 +62,78 @@ TEST(ParseInvocation, UsageErrors) {
     EXPECT_THROW(parse_invocation({"pyitt-host", "--bogus", "x.py"}, nullptr), UsageError);
     EXPECT_THROW(parse_invocation({"pyitt-host", "-I"}, nullptr), UsageError);
     EXPECT_THROW(parse_invocation({"pyitt-host", "x.py"}, "--no-such-option"), UsageError);
+}
+
+TEST(CollectionControl, OptionsSurviveTheTripToAChild) {
+    const auto parent = parse_invocation({"pyitt-host", "--start-paused", "--resume-on", "solve", "^Run\\.go$",
+                                          "--pause-on", "io", "--resume-after", "1.25", "--pause-after=0",
+                                          "--detach-after", "30", "--resume-signal", "usr1", "--pause-signal",
+                                          "SIGUSR2", "--detach-on-exit", "--collection-scope", "host", "--", "p.py"},
+                                         nullptr);
+    HostOptions sent = parent.options;
+    sent.run_started_ns = 123456789;
+    const std::string marker = encode_args(sent.to_args());
+    const HostOptions got = parse_invocation({"pyitt-host", "x.py"}, marker.c_str()).options;
+    EXPECT_TRUE(got.start_paused);
+    EXPECT_EQ(got.resume_on, (Args{"solve", "^Run\\.go$"}));
+    EXPECT_EQ(got.pause_on, (Args{"io"}));
+    EXPECT_EQ(got.resume_after, 1.25);
+    EXPECT_EQ(got.pause_after, 0.0);
+    EXPECT_EQ(got.detach_after, 30.0);
+    EXPECT_EQ(got.resume_signal, "usr1");
+    EXPECT_EQ(got.pause_signal, "SIGUSR2");
+    EXPECT_TRUE(got.detach_on_exit);
+    EXPECT_EQ(got.collection_scope, "host");
+    EXPECT_EQ(got.run_started_ns, 123456789);
+}
+
+TEST(CollectionControl, UnsetTimesStayUnset) {
+    const HostOptions options = parse_invocation({"pyitt-host", "x.py"}, nullptr).options;
+    const HostOptions child = parse_host_options(options.to_args());
+    EXPECT_LT(child.resume_after, 0);
+    EXPECT_LT(child.pause_after, 0);
+    EXPECT_LT(child.detach_after, 0);
+    EXPECT_FALSE(starts_paused(child));
+}
+
+TEST(CollectionControl, SignalNames) {
+    EXPECT_EQ(parse_signal("SIGUSR1"), SIGUSR1);
+    EXPECT_EQ(parse_signal("USR1"), SIGUSR1);
+    EXPECT_EQ(parse_signal("usr2"), SIGUSR2);
+    EXPECT_EQ(parse_signal(std::to_string(SIGUSR2)), SIGUSR2);
+    EXPECT_EQ(parse_signal("SIGRTMIN+2"), SIGRTMIN + 2);
+    EXPECT_EQ(parse_signal("RTMAX-1"), SIGRTMAX - 1);
+    for (const char* refused : {"SIGKILL", "STOP", "SIGINT", "TERM", "SEGV", "9", "0", "-1", "USR", "SIGRTMAX+1",
+                                "SIGRTMIN+", "", "1x"}) {
+        EXPECT_EQ(parse_signal(refused), std::nullopt) << refused;
+    }
+}
+
+TEST(CollectionControl, WhatStartsPaused) {
+    const auto options = [](Args args) {
+        args.insert(args.begin(), "pyitt-host");
+        args.insert(args.end(), {"--", "x.py"});
+        return parse_invocation(args, nullptr).options;
+    };
+    EXPECT_TRUE(starts_paused(options({"--start-paused"})));
+    EXPECT_TRUE(starts_paused(options({"--resume-on", "solve"})));
+    EXPECT_TRUE(starts_paused(options({"-b"})));
+    EXPECT_TRUE(starts_paused(options({"--resume-after", "2"})));
+    EXPECT_TRUE(starts_paused(options({"--resume-after", "2", "--pause-after", "5"})));  // a window
+    EXPECT_FALSE(starts_paused(options({"--pause-after", "2", "--resume-after", "5"})));  // a gap
+    EXPECT_FALSE(starts_paused(options({"--pause-on", "io"})));
+    EXPECT_FALSE(starts_paused(options({"--resume-signal", "USR1"})));
+}
+
+TEST(CollectionControl, UsageErrors) {
+    for (const Args& args : {Args{"--resume-after", "-1"}, Args{"--pause-after=-0.5"}, Args{"--detach-after", "soon"},
+                             Args{"--resume-after", "nan"}, Args{"--resume-signal", "SIGKILL"},
+                             Args{"--pause-signal", "NOPE"}, Args{"--collection-scope", "gpu"}}) {
+        Args argv{"pyitt-host"};
+        argv.insert(argv.end(), args.begin(), args.end());
+        argv.push_back("x.py");
+        EXPECT_THROW(parse_invocation(argv, nullptr), UsageError) << args[0];
+    }
 }
 
 }  // namespace

@@ -1,0 +1,283 @@
+#include "collection_control.h"
+
+#include <fcntl.h>
+#include <poll.h>
+#include <pybind11/embed.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <atomic>
+#include <cctype>
+#include <cerrno>
+#include <charconv>
+#include <chrono>
+#include <csignal>
+#include <cstring>
+#include <thread>
+#include <utility>
+#include <vector>
+
+#include <fmt/format.h>
+
+#include "collection_switch.h"
+#include "itt_client.h"
+
+namespace py = pybind11;
+
+namespace pyitt::host {
+namespace {
+
+// Signals a user can send from another shell without disturbing the program: not the ones that end
+// it (INT, TERM: the program's own KeyboardInterrupt and pyitt-host's trace on SIGTERM), report a
+// fault (SEGV, BUS...), or cannot be caught (KILL, STOP).
+constexpr std::pair<const char*, int> kNamedSignals[] = {
+    {"HUP", SIGHUP},   {"QUIT", SIGQUIT},     {"USR1", SIGUSR1}, {"USR2", SIGUSR2}, {"ALRM", SIGALRM},
+    {"URG", SIGURG},   {"WINCH", SIGWINCH},   {"IO", SIGIO},     {"POLL", SIGPOLL}, {"PWR", SIGPWR},
+    {"PROF", SIGPROF}, {"VTALRM", SIGVTALRM},
+};
+
+bool usable(int signal) {
+    if (signal >= SIGRTMIN && signal <= SIGRTMAX) return true;
+    for (auto [name, number] : kNamedSignals)
+        if (number == signal) return true;
+    return false;
+}
+
+std::optional<int> parse_number(std::string_view text) {
+    int value = 0;
+    const auto [end, error] = std::from_chars(text.data(), text.data() + text.size(), value);
+    if (error != std::errc() || end != text.data() + text.size()) return std::nullopt;
+    return value;
+}
+
+enum class Action : unsigned char { kResume, kPause, kToggle, kDetach };
+
+struct TimedAction {
+    double at_seconds;
+    Action action;
+};
+
+void apply(Action action) {
+    using control::Source;
+    switch (action) {
+        case Action::kResume: control::resume(Source::kHost); break;
+        case Action::kPause: control::pause(Source::kHost); break;
+        case Action::kToggle: control::toggle(Source::kHost); break;
+        case Action::kDetach: control::detach(Source::kHost); break;
+    }
+}
+
+// The control thread: no Python, no GIL. It sleeps in poll() until the next timer or until a
+// signal handler writes the signal's number into the self-pipe; a 0 byte asks it to stop.
+class ControlThread {
+public:
+    void configure(const HostOptions& options) {
+        run_started_ns_ = options.run_started_ns != 0 ? options.run_started_ns : monotonic_now_ns();
+        if (options.resume_after >= 0) timers_.push_back({options.resume_after, Action::kResume});
+        if (options.pause_after >= 0) timers_.push_back({options.pause_after, Action::kPause});
+        if (options.detach_after >= 0) timers_.push_back({options.detach_after, Action::kDetach});
+        std::stable_sort(timers_.begin(), timers_.end(),
+                         [](const TimedAction& a, const TimedAction& b) { return a.at_seconds < b.at_seconds; });
+        const std::optional<int> resume = options.resume_signal.empty() ? std::nullopt : parse_signal(options.resume_signal);
+        const std::optional<int> pause = options.pause_signal.empty() ? std::nullopt : parse_signal(options.pause_signal);
+        if (resume) signal_actions_.emplace_back(*resume, resume == pause ? Action::kToggle : Action::kResume);
+        if (pause && pause != resume) signal_actions_.emplace_back(*pause, Action::kPause);
+    }
+
+    // Timers already due (a child started after them) take effect now, in order, before the program.
+    void apply_due_timers() {
+        while (next_timer_ < timers_.size() && seconds_until(timers_[next_timer_]) <= 0) apply(timers_[next_timer_++].action);
+    }
+
+    void start() {
+        if (next_timer_ == timers_.size() && signal_actions_.empty()) return;
+        int fds[2];
+        if (::pipe2(fds, O_CLOEXEC | O_NONBLOCK) != 0) {
+            fmt::print(stderr, "pyitt-host: warning: no collection-control thread (pipe: {})\n", std::strerror(errno));
+            return;
+        }
+        read_fd_ = fds[0];
+        g_signal_fd.store(fds[1]);
+        for (const auto& [signal, action] : signal_actions_) install_handler(signal);
+        thread_ = new std::thread([this] { run(); });
+    }
+
+    void stop() {
+        if (thread_ == nullptr) return;
+        wake(0);
+        thread_->join();
+        delete thread_;
+        thread_ = nullptr;
+    }
+
+    // os.fork(): the thread stops before and starts again after, in the parent and in the child.
+    // Python 3.12+ warns about forking a multi-threaded process, which the program would not get
+    // under python; and the child needs a thread and a pipe of its own anyway (a signal to the
+    // child must not reach the parent's thread). Signals arriving meanwhile wait in the pipe.
+    void stop_for_fork() {
+        if (thread_ == nullptr) return;
+        stop();
+        suspended_ = true;
+    }
+    void resume_in_parent() {
+        if (!suspended_) return;
+        suspended_ = false;
+        thread_ = new std::thread([this] { run(); });
+    }
+    void restart_in_child() {
+        if (!suspended_) return;
+        suspended_ = false;
+        ::close(read_fd_);
+        ::close(g_signal_fd.exchange(-1));
+        start();
+    }
+
+private:
+    static inline std::atomic<int> g_signal_fd{-1};
+
+    static void on_signal(int signal) {
+        const int saved = errno;
+        wake(static_cast<unsigned char>(signal));
+        errno = saved;
+    }
+
+    static void wake(unsigned char byte) {
+        const int fd = g_signal_fd.load();
+        if (fd < 0) return;
+        [[maybe_unused]] const ssize_t written = ::write(fd, &byte, 1);  // a full pipe: already awake
+    }
+
+    static void install_handler(int signal) {
+        struct sigaction action {};
+        action.sa_handler = on_signal;
+        action.sa_flags = SA_RESTART;
+        sigemptyset(&action.sa_mask);
+        ::sigaction(signal, &action, nullptr);
+    }
+
+    double seconds_until(const TimedAction& timer) const {
+        return timer.at_seconds - static_cast<double>(monotonic_now_ns() - run_started_ns_) / 1e9;
+    }
+
+    void run() {
+        for (;;) {
+            apply_due_timers();
+            int timeout_ms = -1;
+            if (next_timer_ < timers_.size()) {
+                timeout_ms = static_cast<int>(std::min(seconds_until(timers_[next_timer_]) * 1000.0 + 1.0, 3.6e6));
+                timeout_ms = std::max(timeout_ms, 0);
+            }
+            pollfd wait{read_fd_, POLLIN, 0};
+            if (::poll(&wait, 1, timeout_ms) <= 0) continue;
+            unsigned char bytes[64];
+            const ssize_t count = ::read(read_fd_, bytes, sizeof(bytes));
+            bool stop = false;
+            for (ssize_t i = 0; i < count; ++i) {
+                stop |= bytes[i] == 0;
+                for (const auto& [signal, action] : signal_actions_)
+                    if (signal == bytes[i]) apply(action);
+            }
+            if (stop) return;
+        }
+    }
+
+    long long run_started_ns_ = 0;
+    std::vector<TimedAction> timers_;
+    size_t next_timer_ = 0;
+    std::vector<std::pair<int, Action>> signal_actions_;
+    int read_fd_ = -1;
+    std::thread* thread_ = nullptr;
+    bool suspended_ = false;  // stopped for a fork
+};
+
+ControlThread g_control;
+bool g_detach_on_exit = false;
+
+// 3.12+ counts the process's threads for its fork warning after the after_in_parent handlers (3.13)
+// or may do so: restart from the main thread's next pending-call check, right after os.fork()
+// returns there. (A fork from another thread while the main thread waits in C delays the timers
+// and signals until it runs Python again.)
+void restart_after_fork_in_parent() {
+#if PY_VERSION_HEX >= 0x030C0000
+    Py_AddPendingCall(
+        [](void*) {
+            g_control.resume_in_parent();
+            return 0;
+        },
+        nullptr);
+#else
+    g_control.resume_in_parent();
+#endif
+}
+
+}  // namespace
+
+std::optional<int> parse_signal(const std::string& text) {
+    std::string name;
+    for (char c : text) name += static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+    if (name.rfind("SIG", 0) == 0) name = name.substr(3);
+    std::optional<int> number = parse_number(name);
+    if (!number) {
+        for (auto [known, value] : kNamedSignals)
+            if (name == known) number = value;
+    }
+    if (!number && name.rfind("RTMIN", 0) == 0) {
+        const std::optional<int> offset = name.size() == 5 ? 0 : name[5] == '+' ? parse_number(name.substr(6)) : std::nullopt;
+        if (offset) number = SIGRTMIN + *offset;
+    }
+    if (!number && name.rfind("RTMAX", 0) == 0) {
+        const std::optional<int> offset = name.size() == 5 ? 0 : name[5] == '-' ? parse_number(name.substr(6)) : std::nullopt;
+        if (offset) number = SIGRTMAX - *offset;
+    }
+    if (!number || !usable(*number)) return std::nullopt;
+    return number;
+}
+
+bool starts_paused(const HostOptions& options) {
+    if (options.start_paused || !options.resume_on.empty() || options.builtin_regions) return true;
+    return options.resume_after >= 0 && !(options.pause_after >= 0 && options.pause_after < options.resume_after);
+}
+
+long long monotonic_now_ns() {
+    return std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::steady_clock::now().time_since_epoch())
+        .count();
+}
+
+void prepare_trigger_report(HostOptions& options) {
+    if (options.resume_on.empty() && options.pause_on.empty()) return;
+    const char* tmp = std::getenv("TMPDIR");
+    std::string path = fmt::format("{}/pyitt-triggers-XXXXXX", tmp != nullptr && *tmp != '\0' ? tmp : "/tmp");
+    const int fd = ::mkstemp(path.data());
+    if (fd < 0) return;  // the warning then considers this process alone
+    ::close(fd);
+    options.trigger_report = path;
+}
+
+void start_collection_control(const HostOptions& options) {
+    if (std::getenv("INTEL_LIBITTNOTIFY64") == nullptr) return;  // no collector: nothing to control
+    if (options.collection_scope != "all") {
+        control::set_host_scope(options.collection_scope == "host" ? itt_abi::kScopeHost : itt_abi::kScopeOffload);
+    }
+    if (starts_paused(options)) control::pause(control::Source::kHost);
+    g_control.configure(options);
+    g_control.apply_due_timers();
+    g_control.start();
+    py::module_::import("os").attr("register_at_fork")(
+        py::arg("before") = py::cpp_function([] { g_control.stop_for_fork(); }),
+        py::arg("after_in_parent") = py::cpp_function([] { restart_after_fork_in_parent(); }),
+        py::arg("after_in_child") = py::cpp_function([] { g_control.restart_in_child(); }));
+    if (options.detach_on_exit) {
+        // Registered before the program's own handlers, so it runs after them (and after the
+        // program's threads are joined): the interpreter's teardown is not collected.
+        g_detach_on_exit = true;
+        py::module_::import("atexit").attr("register")(
+            py::cpp_function([] { control::detach(control::Source::kHost); }));
+    }
+}
+
+void finish_collection_control() {
+    g_control.stop();
+    if (g_detach_on_exit) control::detach(control::Source::kHost);
+}
+
+}  // namespace pyitt::host

@@ -1,0 +1,38 @@
+// Collection control from the command line, on the host's side: the state at start
+// (--start-paused and what implies it), timers, signals and detaching. Triggers (--resume-on,
+// --pause-on, -b regions) live in module/instrument; everything meets in the process-wide switch
+// (module/control/collection_switch.h).
+#pragma once
+
+#include <optional>
+#include <string>
+
+#include "host_options.h"
+
+namespace pyitt::host {
+
+// "SIGUSR1", "USR1", "usr1", "10", "SIGRTMIN+2": the signal number, if it is one pyitt-host may
+// take over (not SIGKILL/SIGSTOP, nor the ones that report faults or end the program: SIGINT,
+// SIGTERM, SIGSEGV...).
+std::optional<int> parse_signal(const std::string& text);
+
+// Whether the options start the process paused: --start-paused, or something whose first act is
+// to resume (--resume-on, -b, --resume-after without an earlier --pause-after).
+bool starts_paused(const HostOptions& options);
+
+// steady_clock nanoseconds, the clock of --run-started.
+long long monotonic_now_ns();
+
+// In the process the user started, with --resume-on or --pause-on: creates the (empty) file where
+// children report the patterns they matched, and names it in the options they inherit.
+void prepare_trigger_report(HostOptions& options);
+
+// Before the program (GIL held): sets the scope, pauses if the options start paused, applies the
+// timers already due (a child started late), installs the signal handlers and starts the control
+// thread. After os.fork() the child gets a control thread of its own.
+void start_collection_control(const HostOptions& options);
+
+// At exit: stops the control thread; --detach-on-exit detaches (when not done already).
+void finish_collection_control();
+
+}  // namespace pyitt::host
