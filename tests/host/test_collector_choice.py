@@ -19,6 +19,12 @@ def script(tmp_path):
     return path
 
 
+
+def default_sigint():
+    """A child started from a background job inherits SIGINT ignored; a terminal's child does not."""
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
 def traces(directory):
     return sorted(Path(directory).glob("trace-*.json"))
 
@@ -100,7 +106,8 @@ def test_sigterm_writes_the_trace_and_ends_by_sigterm(host, clean_env, tmp_path)
     script = tmp_path / "sleepy.py"
     script.write_text("import time\nprint('ready', flush=True)\ntime.sleep(60)\n")
     proc = subprocess.Popen([str(host), str(script)], env=clean_env, stdout=subprocess.PIPE,
-                            stderr=subprocess.PIPE, text=True)
+                            stderr=subprocess.PIPE, text=True,
+                                preexec_fn=default_sigint)
     assert proc.stdout.readline() == "ready\n"
     proc.send_signal(signal.SIGTERM)
     _, stderr = proc.communicate(timeout=30)
@@ -114,7 +121,8 @@ def test_sigint_writes_the_trace_and_ends_by_sigint(host, clean_env, tmp_path):
     script = tmp_path / "sleepy.py"
     script.write_text("import time\nprint('ready', flush=True)\ntime.sleep(60)\n")
     proc = subprocess.Popen([str(host), str(script)], env=clean_env, stdout=subprocess.PIPE,
-                            stderr=subprocess.PIPE, text=True)
+                            stderr=subprocess.PIPE, text=True,
+                                preexec_fn=default_sigint)
     assert proc.stdout.readline() == "ready\n"
     proc.send_signal(signal.SIGINT)
     proc.communicate(timeout=30)

@@ -17,6 +17,12 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from pyitt_testing import run, without_host_report  # noqa: E402
 
 
+
+def default_sigint():
+    """A child started from a background job inherits SIGINT ignored; a terminal's child does not."""
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
 def normalized(text, *executables):
     text = without_host_report(text)
     for exe in executables:
@@ -287,7 +293,8 @@ def test_real_sigint_while_running(host, python_exe, clean_env, tmp_path):
     statuses = []
     for cmd in ([python_exe, script], [host, "--", script]):
         proc = subprocess.Popen([str(c) for c in cmd], env=clean_env, stdout=subprocess.PIPE,
-                                stderr=subprocess.PIPE, text=True)
+                                stderr=subprocess.PIPE, text=True,
+                                preexec_fn=default_sigint)
         assert proc.stdout.readline() == "ready\n"
         proc.send_signal(signal.SIGINT)
         proc.communicate(timeout=30)
