@@ -7,9 +7,7 @@
 
 #include <pybind11/pybind11.h>
 
-#include "code_registry.h"
-#include "thread_state.h"
-#include "triggers.h"
+#include "frame_marks.h"
 
 namespace py = pybind11;
 
@@ -20,62 +18,11 @@ PyObject* g_disable = nullptr;  // sys.monitoring.DISABLE
 
 inline PyObject* disable() { return Py_NewRef(g_disable); }
 
-// A trigger switches before its own task begins, and back after it ends (end_mark).
-inline void begin(ThreadState* state, PyCodeObject* code, CodeInfo* info) {
-    FrameMark::Kind kind = FrameMark::kSkipped;
-    if (info->trigger != Trigger::kNone) enter_trigger(state, info->trigger);
-    if (info->decision == CodeInfo::kExcludeSubtree) {
-        ++state->suppress;
-        kind = FrameMark::kExcludedRoot;
-    } else if (info->decision == CodeInfo::kRecord && state->suppress == 0) {
-        itt::StringHandle* handle = info->handle;
-        if (info->label_per_call) {
-            PyObject* locals = PyFrame_GetLocals(PyEval_GetFrame());  // new reference
-            handle = per_call_handle(code, *info, locals, nullptr);
-            Py_XDECREF(locals);
-        }
-        itt::task_begin(g_domain, itt::kNullId, itt::kNullId, handle);
-        kind = FrameMark::kRecorded;
-    }
-    state->frames.push_back({code, kind, info->trigger});
-}
-
-inline void end_mark(ThreadState* state, const FrameMark& mark) {
-    if (mark.kind == FrameMark::kRecorded) {
-        itt::task_end(g_domain);
-    } else if (mark.kind == FrameMark::kExcludedRoot) {
-        --state->suppress;
-    }
-    if (mark.trigger != Trigger::kNone) leave_trigger(state, mark.trigger);
-}
-
-// Pops the mark of `code`. A frame that started before instrumentation has none. A missing end
-// event (never seen so far) would leave marks above it: close those too rather than drift.
-inline void end(ThreadState* state, PyCodeObject* code) {
-    auto& frames = state->frames;
-    if (frames.empty()) return;
-    if (frames.back().code == code) {
-        const FrameMark mark = frames.back();
-        frames.pop_back();
-        end_mark(state, mark);
-        return;
-    }
-    for (size_t i = frames.size(); i-- > 0;) {
-        if (frames[i].code != code) continue;
-        while (frames.size() > i) {
-            const FrameMark mark = frames.back();
-            frames.pop_back();
-            end_mark(state, mark);
-        }
-        return;
-    }
-}
-
 PyObject* on_start(PyObject*, PyObject* const* args, Py_ssize_t) {
     auto* code = reinterpret_cast<PyCodeObject*>(args[0]);
     CodeInfo* info = code_info(code, nullptr);
     if (info->passive) return disable();
-    begin(thread_state(), code, info);
+    begin_frame(thread_state(), code, info);
     Py_RETURN_NONE;
 }
 
@@ -83,7 +30,7 @@ PyObject* on_start(PyObject*, PyObject* const* args, Py_ssize_t) {
 PyObject* on_throw(PyObject*, PyObject* const* args, Py_ssize_t) {
     auto* code = reinterpret_cast<PyCodeObject*>(args[0]);
     CodeInfo* info = code_info(code, nullptr);
-    if (!info->passive) begin(thread_state(), code, info);
+    if (!info->passive) begin_frame(thread_state(), code, info);
     Py_RETURN_NONE;
 }
 
@@ -91,14 +38,14 @@ PyObject* on_end(PyObject*, PyObject* const* args, Py_ssize_t) {
     auto* code = reinterpret_cast<PyCodeObject*>(args[0]);
     CodeInfo* info = code_info(code, nullptr);
     if (info->passive) return disable();
-    end(thread_state(), code);
+    end_frame(thread_state(), code);
     Py_RETURN_NONE;
 }
 
 PyObject* on_unwind(PyObject*, PyObject* const* args, Py_ssize_t) {
     auto* code = reinterpret_cast<PyCodeObject*>(args[0]);
     CodeInfo* info = code_info(code, nullptr);
-    if (!info->passive) end(thread_state(), code);
+    if (!info->passive) end_frame(thread_state(), code);
     Py_RETURN_NONE;
 }
 
@@ -113,24 +60,12 @@ PyObject* on_call(PyObject*, PyObject* const* args, Py_ssize_t) {
     if (code_info(reinterpret_cast<PyCodeObject*>(args[0]), nullptr)->decision == CodeInfo::kSkip) return disable();
     PyObject* callable = args[2];
     if (is_python_callable(callable)) Py_RETURN_NONE;
-    ThreadState* state = thread_state();
-    FrameMark::Kind kind = FrameMark::kSkipped;
-    if (state->suppress == 0) {
-        itt::task_begin(g_domain, itt::kNullId, itt::kNullId, c_function_handle(callable));
-        kind = FrameMark::kRecorded;
-    }
-    state->frames.push_back({reinterpret_cast<PyCodeObject*>(callable), kind});
+    begin_c_call(thread_state(), callable);
     Py_RETURN_NONE;
 }
 
 PyObject* on_c_end(PyObject*, PyObject* const* args, Py_ssize_t) {
-    ThreadState* state = thread_state();
-    auto* key = reinterpret_cast<PyCodeObject*>(args[2]);
-    if (!state->frames.empty() && state->frames.back().code == key) {
-        const FrameMark mark = state->frames.back();
-        state->frames.pop_back();
-        end_mark(state, mark);
-    }
+    end_c_call(thread_state(), args[2]);
     Py_RETURN_NONE;
 }
 

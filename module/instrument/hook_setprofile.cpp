@@ -8,9 +8,7 @@
 #include <string>
 #include <unordered_map>
 
-#include "code_registry.h"
-#include "thread_state.h"
-#include "triggers.h"
+#include "frame_marks.h"
 
 namespace py = pybind11;
 
@@ -19,20 +17,6 @@ namespace {
 
 bool g_python_calls = false;
 bool g_c_calls = false;
-
-void push(ThreadState* state, void* key, FrameMark::Kind kind, Trigger trigger = Trigger::kNone) {
-    state->frames.push_back({static_cast<PyCodeObject*>(key), kind, trigger});
-}
-
-void pop(ThreadState* state, void* key) {
-    auto& frames = state->frames;
-    if (frames.empty() || frames.back().code != key) return;  // started before the hook
-    const FrameMark mark = frames.back();
-    frames.pop_back();
-    if (mark.kind == FrameMark::kRecorded) itt::task_end(g_domain);
-    if (mark.kind == FrameMark::kExcludedRoot) --state->suppress;
-    if (mark.trigger != Trigger::kNone) leave_trigger(state, mark.trigger);
-}
 
 int on_event(PyObject*, PyFrameObject* frame, int what, PyObject* arg) {
     switch (what) {
@@ -45,18 +29,9 @@ int on_event(PyObject*, PyFrameObject* frame, int what, PyObject* arg) {
             if (info->passive) return 0;
             ThreadState* state = thread_state();
             if (what == PyTrace_RETURN) {
-                pop(state, code);
-                return 0;
-            }
-            if (info->trigger != Trigger::kNone) enter_trigger(state, info->trigger);
-            if (info->decision == CodeInfo::kExcludeSubtree) {
-                ++state->suppress;
-                push(state, code, FrameMark::kExcludedRoot, info->trigger);
-            } else if (info->decision == CodeInfo::kRecord && state->suppress == 0) {
-                itt::task_begin(g_domain, itt::kNullId, itt::kNullId, info->handle);
-                push(state, code, FrameMark::kRecorded, info->trigger);
+                end_frame(state, code);
             } else {
-                push(state, code, FrameMark::kSkipped, info->trigger);
+                begin_frame(state, code, info);
             }
             return 0;
         }
@@ -65,18 +40,12 @@ int on_event(PyObject*, PyFrameObject* frame, int what, PyObject* arg) {
             PyCodeObject* caller = PyFrame_GetCode(frame);
             Py_DECREF(caller);
             if (code_info(caller, nullptr)->decision == CodeInfo::kSkip) return 0;
-            ThreadState* state = thread_state();
-            if (state->suppress == 0) {
-                itt::task_begin(g_domain, itt::kNullId, itt::kNullId, c_function_handle(arg));
-                push(state, arg, FrameMark::kRecorded);
-            } else {
-                push(state, arg, FrameMark::kSkipped);
-            }
+            begin_c_call(thread_state(), arg);
             return 0;
         }
         case PyTrace_C_RETURN:
         case PyTrace_C_EXCEPTION:
-            if (g_c_calls) pop(thread_state(), arg);
+            if (g_c_calls) end_c_call(thread_state(), arg);
             return 0;
         default:
             return 0;
