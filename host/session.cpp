@@ -28,16 +28,6 @@ constexpr const char* kCollectorLibrary = "libpyitt-collector.so";
 
 volatile std::sig_atomic_t g_terminated = 0;
 
-// Beside the host in a build tree, under lib/pyitt-host once installed.
-std::string find_builtin_collector(const std::string& host_executable) {
-    const fs::path dir = fs::path(host_executable).parent_path();
-    for (const fs::path& candidate : {dir / kCollectorLibrary, dir / ".." / "lib" / "pyitt-host" / kCollectorLibrary}) {
-        std::error_code error;
-        if (fs::is_regular_file(candidate, error)) return fs::weakly_canonical(candidate).string();
-    }
-    return {};
-}
-
 std::string default_output_dir(const std::vector<std::string>& python_argv) {
     const std::time_t now = std::time(nullptr);
     const std::string base = fmt::format("pyitt-output/{}-{:%Y%m%d-%H%M%S}", program_label(python_argv),
@@ -84,6 +74,15 @@ Fn* collector_function(const char* name) {
 }
 
 }  // namespace
+
+std::string find_builtin_collector(const std::string& host_executable) {
+    const fs::path dir = fs::path(host_executable).parent_path();
+    for (const fs::path& candidate : {dir / kCollectorLibrary, dir / ".." / "lib" / "pyitt-host" / kCollectorLibrary}) {
+        std::error_code error;
+        if (fs::is_regular_file(candidate, error)) return fs::weakly_canonical(candidate).string();
+    }
+    return {};
+}
 
 std::string program_label(const std::vector<std::string>& python_argv) {
     std::string label = "stdin";

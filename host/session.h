@@ -35,6 +35,10 @@ private:
     std::string output_dir_;
 };
 
+// The built-in collector library: beside the host in a build tree, under ../lib/pyitt-host once
+// installed; empty when it is in neither place.
+std::string find_builtin_collector(const std::string& host_executable);
+
 // The name of the program a python command line runs ("fib" for samples/fib.py, "json.tool" for
 // -m json.tool, "command" for -c, "stdin" for -), for naming its output directory.
 std::string program_label(const std::vector<std::string>& python_argv);
