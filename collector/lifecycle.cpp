@@ -6,12 +6,15 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <cerrno>
 #include <cstdio>
+#include <new>
 #include <cstdlib>
 #include <mutex>
 #include <set>
 
 #include "clock.h"
+#include "merge.h"
 #include "objects.h"
 #include "pyitt_collector.h"
 #include "thread_buffers.h"
@@ -53,6 +56,53 @@ void make_directories(const std::string& dir) {
     }
 }
 
+// Set at load and in a forked child, before any thread of ours runs; the name also by the host.
+struct Identity {
+    std::mutex mutex;
+    ProcessIdentity identity;
+    std::string marker_path;  // unfinished-<pid>.txt, removed once the trace is written
+};
+Identity& identity_state() {
+    static Identity* s = new Identity();
+    return *s;
+}
+
+// A process that dies before it writes its trace (SIGKILL, a crash) leaves this file behind, so the
+// merge in the process the user started can say which processes' traces are missing and why.
+void mark_unfinished() {
+    Identity& id = identity_state();
+    std::lock_guard lock(id.mutex);
+    const char* run = std::getenv("PYITT_RUN_ID");
+    id.identity.run_id = run != nullptr ? run : "";
+    id.identity.parent_pid = static_cast<long>(getppid());
+    id.marker_path.clear();
+    if (id.identity.run_id.empty()) return;  // not under pyitt-host: nobody merges
+    std::string dir = output_dir();
+    make_directories(dir);
+    if (!dir.empty() && dir.back() != '/') dir += '/';
+    const std::string path = dir + "unfinished-" + std::to_string(getpid()) + ".txt";
+    std::FILE* f = std::fopen(path.c_str(), "we");
+    if (f == nullptr) return;
+    std::string command;
+    if (std::FILE* cmdline = std::fopen("/proc/self/cmdline", "re")) {
+        for (int c; (c = std::fgetc(cmdline)) != EOF;) command += c == 0 ? ' ' : static_cast<char>(c);
+        std::fclose(cmdline);
+    }
+    std::fprintf(f,
+                 "run %s\npid %ld\nparent %ld\ncommand %s\n"
+                 "This process started recording but has not written its trace: it is still running, or it "
+                 "ended without running its exit handlers (killed by a signal, a crash).\n",
+                 id.identity.run_id.c_str(), static_cast<long>(getpid()), id.identity.parent_pid, command.c_str());
+    if (std::fclose(f) == 0) id.marker_path = path;
+}
+
+void clear_unfinished_mark() {
+    Identity& id = identity_state();
+    std::lock_guard lock(id.mutex);
+    if (!id.marker_path.empty()) unlink(id.marker_path.c_str());
+    id.marker_path.clear();
+}
+
 // Lock order, here and everywhere: finish, thread buffers, objects (warnings are a leaf).
 void prepare_fork() {
     finish_state().mutex.lock();
@@ -76,6 +126,9 @@ void child_after_fork() {
     s.summary_path.clear();
     s.mutex.unlock();
     g_warnings = new Warnings();  // the child may warn again, in its own name
+    Identity& id = identity_state();
+    new (&id.mutex) std::mutex();  // another thread of the parent may have held it
+    mark_unfinished();
 }
 
 __attribute__((constructor)) void on_load() {
@@ -83,6 +136,7 @@ __attribute__((constructor)) void on_load() {
     buffers_init();
     pthread_atfork(prepare_fork, parent_after_fork, child_after_fork);
     std::atexit(write_at_exit);
+    mark_unfinished();
 }
 
 }  // namespace
@@ -104,6 +158,20 @@ void warn_once(const char* key, const std::string& message) {
     (void)ignored;
 }
 
+ProcessIdentity process_identity() {
+    Identity& id = identity_state();
+    std::lock_guard lock(id.mutex);
+    ProcessIdentity result = id.identity;
+    if (result.name.empty()) {
+        const char* forced = std::getenv("PYITT_PROCESS_NAME");
+        result.name = forced != nullptr && *forced != '\0'        ? forced
+                      : program_invocation_short_name != nullptr ? program_invocation_short_name
+                                                                 : "";
+        if (result.name.empty()) result.name = "process";
+    }
+    return result;
+}
+
 unsigned long long finish() {
     FinishState& s = finish_state();
     std::lock_guard lock(s.mutex);
@@ -122,6 +190,7 @@ unsigned long long finish() {
     s.events = r.events;
     if (r.trace_ok) s.trace_path = trace;
     if (r.summary_ok) s.summary_path = summary;
+    if (r.trace_ok) clear_unfinished_mark();
     if (!r.error.empty()) warn_once("output", r.error);
     return s.events;
 }
@@ -129,6 +198,23 @@ unsigned long long finish() {
 }  // namespace pyitt::collector
 
 PYITT_COLLECTOR_EXPORT unsigned long long pyitt_collector_finish(void) { return pyitt::collector::finish(); }
+
+PYITT_COLLECTOR_EXPORT int pyitt_collector_merge(int* incomplete, unsigned long long* events) {
+    using namespace pyitt::collector;
+    const ProcessIdentity identity = process_identity();
+    if (identity.run_id.empty()) return 0;
+    const MergeResult result = merge_run(output_dir(), identity.run_id);
+    if (!result.error.empty()) warn_once("merge", result.error);
+    if (incomplete != nullptr) *incomplete = result.incomplete;
+    if (events != nullptr) *events = result.events;
+    return result.ok ? result.processes : 0;
+}
+
+PYITT_COLLECTOR_EXPORT void pyitt_collector_set_process_name(const char* name) {
+    auto& id = pyitt::collector::identity_state();
+    std::lock_guard lock(id.mutex);
+    id.identity.name = name != nullptr ? name : "";
+}
 
 PYITT_COLLECTOR_EXPORT const char* pyitt_collector_trace_path(void) {
     auto& s = pyitt::collector::finish_state();

@@ -14,4 +14,15 @@ void warn_once(const char* key, const std::string& message);
 // Writes trace and summary once; later calls return the first result.
 unsigned long long finish();
 
+// Who this process is in a run of several (a program and its children, all writing into one
+// output directory): the run it belongs to (PYITT_RUN_ID, set by the process the user started and
+// inherited), its parent at start, and the name the host gave it (its role: "main",
+// "SpawnPoolWorker-3"), else PYITT_PROCESS_NAME, else the executable's name.
+struct ProcessIdentity {
+    std::string run_id;
+    long parent_pid = 0;
+    std::string name;
+};
+ProcessIdentity process_identity();
+
 }  // namespace pyitt::collector

@@ -12,6 +12,13 @@ unsigned long long pyitt_collector_finish(void);
 // Paths written by finish, or NULL before it / when that file could not be written.
 const char* pyitt_collector_trace_path(void);
 const char* pyitt_collector_summary_path(void);
+// The process's name in traces and merged summaries (its role in the run: "main", "SpawnPoolWorker-3").
+void pyitt_collector_set_process_name(const char* name);
+// In the process the user started, after finish: merges the trace-<pid>.json of every process of
+// its run (PYITT_RUN_ID) into trace.json and writes summary.txt, in the output directory. Returns
+// the number of processes of the run (0 on failure or outside a run); *incomplete counts those that
+// left no trace, *events the trace events of all.
+int pyitt_collector_merge(int* incomplete, unsigned long long* events);
 
 #ifdef __cplusplus
 }

@@ -4,6 +4,7 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <functional>
 #include <map>
 #include <set>
 #include <string>
@@ -19,12 +20,7 @@ std::string fit(std::string s, std::size_t width) {
     return s.substr(0, width - 3) + "...";
 }
 
-struct Row {
-    std::string label;
-    std::uint64_t count, unfinished;
-    std::uint32_t depth;
-    std::uint64_t inclusive_ns, exclusive_ns;
-};
+using Row = Summary::FlatRow;
 
 void format_row(fmt::memory_buffer& out, const Row& r, std::uint64_t wall_ns) {
     double pct = wall_ns == 0 ? 0.0 : 100.0 * static_cast<double>(r.inclusive_ns) / static_cast<double>(wall_ns);
@@ -63,11 +59,41 @@ void Summary::leave(Node* node, std::uint64_t inclusive_ns, std::uint64_t childr
     node->exclusive_ns += inclusive_ns > children_ns ? inclusive_ns - children_ns : 0;
 }
 
-bool Summary::write(std::FILE* out, pid_t pid, std::uint64_t wall_ns) const {
+std::function<std::string(const Summary::Node*)> Summary::labeller() const {
     std::set<const Name*> domains;
     for (const auto& n : nodes_) domains.insert(n->domain);
     const bool qualify = domains.size() > 1;  // "domain::name" only when it disambiguates
-    auto label_of = [&](const Node* n) { return qualify ? n->domain->text + "::" + n->name->text : n->name->text; };
+    return [qualify](const Node* n) { return qualify ? n->domain->text + "::" + n->name->text : n->name->text; };
+}
+
+std::vector<Summary::FlatRow> Summary::flat() const {
+    auto label_of = labeller();
+    std::map<std::pair<const Name*, const Name*>, Row> flat;
+    for (const auto& up : nodes_) {
+        const Node* n = up.get();
+        auto key = std::make_pair(n->domain, n->name);
+        auto [it, fresh] = flat.try_emplace(key, Row{label_of(n), 0, 0, n->depth, 0, 0});
+        Row& r = it->second;
+        r.count += n->count;
+        r.unfinished += n->unfinished;
+        r.depth = std::min(r.depth, n->depth);
+        r.exclusive_ns += n->exclusive_ns;
+        bool nested_in_same = false;
+        for (const Node* p = n->parent; p != nullptr && p != &root_; p = p->parent)
+            if (p->domain == n->domain && p->name == n->name) nested_in_same = true;
+        if (!nested_in_same) r.inclusive_ns += n->inclusive_ns;
+    }
+    std::vector<Row> rows;
+    rows.reserve(flat.size());
+    for (auto& [key, row] : flat) rows.push_back(std::move(row));
+    std::stable_sort(rows.begin(), rows.end(), [](const Row& a, const Row& b) {
+        return a.exclusive_ns != b.exclusive_ns ? a.exclusive_ns > b.exclusive_ns : a.label < b.label;
+    });
+    return rows;
+}
+
+bool Summary::write(std::FILE* out, pid_t pid, std::uint64_t wall_ns) const {
+    auto label_of = labeller();
 
     fmt::memory_buffer buf;
     fmt::format_to(std::back_inserter(buf), "pyitt summary: pid {}, wall time {:.3f} ms, {} task label(s)\n", pid,
@@ -94,29 +120,7 @@ bool Summary::write(std::FILE* out, pid_t pid, std::uint64_t wall_ns) const {
         for (auto it = n->children.rbegin(); it != n->children.rend(); ++it) stack.push_back(*it);
     }
 
-    // Flat: one row per label wherever it ran; depth is the shallowest it was seen at. Inclusive time
-    // of a recursive label counts only its outermost calls, so it never exceeds the wall time.
-    std::map<std::pair<const Name*, const Name*>, Row> flat;
-    for (const auto& up : nodes_) {
-        const Node* n = up.get();
-        auto key = std::make_pair(n->domain, n->name);
-        auto [it, fresh] = flat.try_emplace(key, Row{label_of(n), 0, 0, n->depth, 0, 0});
-        Row& r = it->second;
-        r.count += n->count;
-        r.unfinished += n->unfinished;
-        r.depth = std::min(r.depth, n->depth);
-        r.exclusive_ns += n->exclusive_ns;
-        bool nested_in_same = false;
-        for (const Node* p = n->parent; p != nullptr && p != &root_; p = p->parent)
-            if (p->domain == n->domain && p->name == n->name) nested_in_same = true;
-        if (!nested_in_same) r.inclusive_ns += n->inclusive_ns;
-    }
-    std::vector<Row> rows;
-    rows.reserve(flat.size());
-    for (auto& [key, row] : flat) rows.push_back(std::move(row));
-    std::stable_sort(rows.begin(), rows.end(), [](const Row& a, const Row& b) {
-        return a.exclusive_ns != b.exclusive_ns ? a.exclusive_ns > b.exclusive_ns : a.label < b.label;
-    });
+    const std::vector<Row> rows = flat();
     format_header(buf, "Flat (sorted by exclusive time; depth = shallowest)");
     for (const Row& r : rows) format_row(buf, r, wall_ns);
 

@@ -7,7 +7,9 @@
 
 #include <cstdint>
 #include <cstdio>
+#include <functional>
 #include <memory>
+#include <string>
 #include <vector>
 
 #include "objects.h"
@@ -37,6 +39,15 @@ public:
         std::uint64_t detached_after_ns = 0;  // from the first event
     };
 
+    // One label wherever it ran: depth is the shallowest it was seen at; the inclusive time of a
+    // recursive label counts only its outermost calls.
+    struct FlatRow {
+        std::string label;  // "domain::name" when the summary has several domains
+        std::uint64_t count = 0, unfinished = 0;
+        std::uint32_t depth = 0;
+        std::uint64_t inclusive_ns = 0, exclusive_ns = 0;
+    };
+
     Summary();
     void set_collection(const Collection& collection) { collection_ = collection; }
     Node* root() { return &root_; }
@@ -46,8 +57,12 @@ public:
 
     // Writes the header, the call tree and the flat table. False on a write error.
     bool write(std::FILE* out, pid_t pid, std::uint64_t wall_ns) const;
+    // The flat table's rows, sorted by exclusive time.
+    std::vector<FlatRow> flat() const;
 
 private:
+    std::function<std::string(const Node*)> labeller() const;
+
     Node root_;
     Collection collection_;
     std::vector<std::unique_ptr<Node>> nodes_;

@@ -16,6 +16,7 @@
 #include <vector>
 
 #include "clock.h"
+#include "lifecycle.h"
 #include "objects.h"
 #include "record_reader.h"
 #include "summary.h"
@@ -526,15 +527,6 @@ void TraceBuilder::close_all(std::vector<ThreadState>& threads, std::uint64_t en
     async_.clear();
 }
 
-// PYITT_PROCESS_NAME lets a launcher name the process after what it runs (a script, not itself).
-std::string process_name() {
-    const char* forced = std::getenv("PYITT_PROCESS_NAME");
-    std::string name = forced != nullptr && *forced != '\0'       ? forced
-                       : program_invocation_short_name != nullptr ? program_invocation_short_name
-                                                                  : "";
-    return name.empty() ? "process" : name;
-}
-
 }  // namespace
 
 WriteResult write_outputs(const std::string& trace_path, const std::string& summary_path, std::uint64_t end_ticks) {
@@ -554,9 +546,11 @@ WriteResult write_outputs(const std::string& trace_path, const std::string& summ
     std::vector<ThreadState> threads(records.thread_count());
     for (std::size_t i = 0; i < threads.size(); ++i) threads[i].tid = records.thread(i).tid;
 
-    out.append(fmt::format("{{\"otherData\":{{\"pid\":{},\"clock\":\"{}\",\"producer\":\"pyitt-collector\"}},"
+    const ProcessIdentity identity = process_identity();
+    // One line: the merge reads the run from it before it copies the events that follow.
+    out.append(fmt::format("{{\"otherData\":{{\"pid\":{},\"clock\":\"{}\",\"producer\":\"pyitt-collector\",\"run\":{}}},"
                            "\"displayTimeUnit\":\"ns\",\"traceEvents\":[\n",
-                           pid, clock.uses_tsc() ? "tsc" : "monotonic"));
+                           pid, clock.uses_tsc() ? "tsc" : "monotonic", json_quote(identity.run_id)));
     std::uint64_t first_ticks = end_ticks;
     bool any = false;
     const Record* r;
@@ -573,9 +567,22 @@ WriteResult write_outputs(const std::string& trace_path, const std::string& summ
         fmt::format_to(std::back_inserter(b), "{{\"ph\":\"M\",\"name\":\"{}\",\"pid\":{},\"tid\":{},\"args\":{{\"name\":{}}}}}",
                        what, pid, tid, json_quote(name));
     };
-    meta(pid, "process_name", process_name());
+    meta(pid, "process_name", identity.name);
     for (const ThreadState& t : threads)
         if (!t.name.empty()) meta(t.tid, "thread_name", t.name);
+    const std::uint64_t wall_ns = clock.to_ns(end_ticks) - std::min(clock.to_ns(end_ticks), clock.to_ns(first_ticks));
+    summary.set_collection(builder.collection(first_ticks));
+    // For the merge of a run's processes (merge.h): who this was and its flat table, one row a line.
+    out.append(fmt::format("\n],\n\"pyittProcess\":{{\"pid\":{},\"parent\":{},\"run\":{},\"name\":{},\"events\":{},"
+                           "\"first_ns\":{},\"wall_ns\":{}}},\n\"pyittFlat\":[",
+                           pid, identity.parent_pid, json_quote(identity.run_id), json_quote(identity.name),
+                           out.events(), clock.to_ns(first_ticks), wall_ns));
+    bool first_row = true;
+    for (const Summary::FlatRow& row : summary.flat()) {
+        out.append(fmt::format("{}\n[{},{},{},{},{},{}]", first_row ? "" : ",", json_quote(row.label), row.count,
+                               row.unfinished, row.depth, row.inclusive_ns, row.exclusive_ns));
+        first_row = false;
+    }
     out.append("\n]}\n");
     out.flush();
     result.events = out.events();
@@ -583,8 +590,6 @@ WriteResult write_outputs(const std::string& trace_path, const std::string& summ
     if (!result.trace_ok) result.error = fmt::format("cannot write {}: {}", trace_path, std::strerror(errno));
 
     std::FILE* s = std::fopen(summary_path.c_str(), "we");
-    const std::uint64_t wall_ns = clock.to_ns(end_ticks) - std::min(clock.to_ns(end_ticks), clock.to_ns(first_ticks));
-    summary.set_collection(builder.collection(first_ticks));
     if (s != nullptr) {
         bool ok = summary.write(s, pid, wall_ns);
         result.summary_ok = (std::fclose(s) == 0) && ok;
