@@ -2,6 +2,7 @@
 
 #include <fcntl.h>
 #include <poll.h>
+#include <pthread.h>
 #include <pybind11/embed.h>
 #include <unistd.h>
 
@@ -12,6 +13,7 @@
 #include <charconv>
 #include <chrono>
 #include <csignal>
+#include <cstdlib>
 #include <cstring>
 #include <thread>
 #include <utility>
@@ -89,8 +91,15 @@ public:
         while (next_timer_ < timers_.size() && seconds_until(timers_[next_timer_]) <= 0) apply(timers_[next_timer_++].action);
     }
 
+    // SIGTERM: the thread calls write_outputs (no GIL, so even while the main thread waits in C),
+    // then the process dies by SIGTERM as it would have. Only when SIGTERM is at its default.
+    void set_terminate(void (*write_outputs)()) {
+        struct sigaction current {};
+        if (::sigaction(SIGTERM, nullptr, &current) == 0 && current.sa_handler == SIG_DFL) terminate_ = write_outputs;
+    }
+
     void start() {
-        if (next_timer_ == timers_.size() && signal_actions_.empty()) return;
+        if (next_timer_ == timers_.size() && signal_actions_.empty() && terminate_ == nullptr) return;
         int fds[2];
         if (::pipe2(fds, O_CLOEXEC | O_NONBLOCK) != 0) {
             fmt::print(stderr, "pyitt-host: warning: no collection-control thread (pipe: {})\n", std::strerror(errno));
@@ -99,6 +108,7 @@ public:
         read_fd_ = fds[0];
         g_signal_fd.store(fds[1]);
         for (const auto& [signal, action] : signal_actions_) install_handler(signal);
+        if (terminate_ != nullptr) install_handler(SIGTERM);
         thread_ = new std::thread([this] { run(); });
     }
 
@@ -114,8 +124,13 @@ public:
     // Python 3.12+ warns about forking a multi-threaded process, which the program would not get
     // under python; and the child needs a thread and a pipe of its own anyway (a signal to the
     // child must not reach the parent's thread). Signals arriving meanwhile wait in the pipe.
+    //
+    // SIGTERM stays blocked in the forking thread from before the fork until the child has its own
+    // pipe and thread: a child's SIGTERM must neither reach the parent's thread through the shared
+    // pipe nor be lost (a pool terminated right after it forked its workers waits for each one).
     void stop_for_fork() {
         if (thread_ == nullptr) return;
+        set_blocked(SIGTERM, true);
         stop();
         suspended_ = true;
     }
@@ -124,12 +139,16 @@ public:
         suspended_ = false;
         thread_ = new std::thread([this] { run(); });
     }
+    void unblock_after_fork_in_parent() {
+        if (suspended_) set_blocked(SIGTERM, false);
+    }
     void restart_in_child() {
         if (!suspended_) return;
         suspended_ = false;
         ::close(read_fd_);
         ::close(g_signal_fd.exchange(-1));
         start();
+        set_blocked(SIGTERM, false);
     }
 
 private:
@@ -145,6 +164,21 @@ private:
         const int fd = g_signal_fd.load();
         if (fd < 0) return;
         [[maybe_unused]] const ssize_t written = ::write(fd, &byte, 1);  // a full pipe: already awake
+    }
+
+    static void set_blocked(int signal, bool blocked) {
+        sigset_t set;
+        sigemptyset(&set);
+        sigaddset(&set, signal);
+        ::pthread_sigmask(blocked ? SIG_BLOCK : SIG_UNBLOCK, &set, nullptr);
+    }
+
+    [[noreturn]] void write_and_die() {
+        terminate_();
+        ::signal(SIGTERM, SIG_DFL);
+        set_blocked(SIGTERM, false);
+        ::raise(SIGTERM);
+        std::_Exit(128 + SIGTERM);  // not reached
     }
 
     static void install_handler(int signal) {
@@ -173,6 +207,7 @@ private:
             const ssize_t count = ::read(read_fd_, bytes, sizeof(bytes));
             bool stop = false;
             for (ssize_t i = 0; i < count; ++i) {
+                if (bytes[i] == SIGTERM && terminate_ != nullptr) write_and_die();
                 stop |= bytes[i] == 0;
                 for (const auto& [signal, action] : signal_actions_)
                     if (signal == bytes[i]) apply(action);
@@ -188,6 +223,7 @@ private:
     int read_fd_ = -1;
     std::thread* thread_ = nullptr;
     bool suspended_ = false;  // stopped for a fork
+    void (*terminate_)() = nullptr;
 };
 
 ControlThread g_control;
@@ -211,6 +247,8 @@ void restart_after_fork_in_parent() {
 }
 
 }  // namespace
+
+void write_outputs_on_sigterm(void (*write_outputs)()) { g_control.set_terminate(write_outputs); }
 
 std::optional<int> parse_signal(const std::string& text) {
     std::string name;
@@ -264,7 +302,10 @@ void start_collection_control(const HostOptions& options) {
     g_control.start();
     py::module_::import("os").attr("register_at_fork")(
         py::arg("before") = py::cpp_function([] { g_control.stop_for_fork(); }),
-        py::arg("after_in_parent") = py::cpp_function([] { restart_after_fork_in_parent(); }),
+        py::arg("after_in_parent") = py::cpp_function([] {
+            g_control.unblock_after_fork_in_parent();  // in the forking thread, which blocked it
+            restart_after_fork_in_parent();
+        }),
         py::arg("after_in_child") = py::cpp_function([] { g_control.restart_in_child(); }));
     if (options.detach_on_exit) {
         // Registered before the program's own handlers, so it runs after them (and after the

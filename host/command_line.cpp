@@ -106,6 +106,18 @@ public:
 
         add_collection_control(options);
 
+        app_.add_option("--mp-start-method", options.mp_start_method,
+                        "multiprocessing's default start method under pyitt-host (the program may still "
+                        "choose another); keep: Python's own default (fork before 3.14)")
+            ->type_name("spawn|forkserver|fork|keep")
+            ->check(CLI::IsMember({"spawn", "forkserver", "fork", "keep"}))
+            ->default_str("spawn")
+            ->group("Child processes");
+        app_.add_flag("!--no-follow-children", options.follow_children,
+                      "Child processes run as plain python (sys.executable is the embedded python), "
+                      "uninstrumented")
+            ->group("Child processes");
+
         app_.add_option("--collector", options.collector,
                         "Where ITT calls go: auto (VTune's collector when INTEL_LIBITTNOTIFY64 names "
                         "one, else builtin), builtin (trace and summary), none, or the PATH of a "
@@ -330,6 +342,7 @@ std::vector<std::string> HostOptions::to_args() const {
     if (trace_c) args.push_back("--trace-c");
     if (builtin_regions) args.push_back("--builtin");
     if (noinstrumenter) args.push_back("--noinstrumenter");
+    if (!setup_file.empty()) args.push_back("--setup=" + setup_file);
     if (!explain_file.empty()) args.push_back("--explain=" + explain_file);
     if (start_paused) args.push_back("--start-paused");
     add_each("--resume-on", resume_on);
@@ -344,6 +357,8 @@ std::vector<std::string> HostOptions::to_args() const {
     if (!pause_signal.empty()) args.push_back("--pause-signal=" + pause_signal);
     if (detach_on_exit) args.push_back("--detach-on-exit");
     args.push_back("--collection-scope=" + collection_scope);
+    args.push_back("--mp-start-method=" + mp_start_method);
+    if (!follow_children) args.push_back("--no-follow-children");
     if (run_started_ns != 0) args.push_back(fmt::format("--run-started={}", run_started_ns));
     if (!trigger_report.empty()) args.push_back("--trigger-report=" + trigger_report);
     args.push_back("--collector=" + collector);

@@ -43,6 +43,11 @@ struct HostOptions {
     std::string resume_signal, pause_signal;  // as given: SIGUSR1, USR1, 10 (the same one toggles)
     bool detach_on_exit = false;
     std::string collection_scope = "all";  // host | offload | all
+    // Child processes: spawn and forkserver children, the forkserver and every [sys.executable, ...]
+    // child come back to pyitt-host with these options unless follow_children is off.
+    std::string mp_start_method = "spawn";  // spawn | forkserver | fork | keep (the program's default)
+    bool follow_children = true;
+
     long long run_started_ns = 0;  // hidden: steady-clock start of the run, handed to children
     std::string trigger_report;    // hidden: where children report the trigger patterns they matched
 

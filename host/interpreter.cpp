@@ -93,7 +93,9 @@ int run_python(const Invocation& invocation, const HostPaths& paths, const Progr
     PyConfig_Clear(&config);
     check(status);
 
-    PyObject* executable = PyUnicode_DecodeFSDefault(paths.host_executable.c_str());
+    // Children started with sys.executable come back to the host, unless they are not to be followed.
+    const std::string& children_executable = invocation.options.follow_children ? paths.host_executable : path_source;
+    PyObject* executable = PyUnicode_DecodeFSDefault(children_executable.c_str());
     if (executable == nullptr || PySys_SetObject("executable", executable) != 0) {
         PyErr_Print();
         return 1;

@@ -5,6 +5,8 @@
 
 #include <algorithm>
 #include <cstdlib>
+#include <filesystem>
+#include <unistd.h>
 #include <stdexcept>
 
 #include "collection_control.h"
@@ -53,9 +55,15 @@ void run_setup_file(const std::string& path) {
 
 void prepare_program(const HostOptions& options, bool is_child) {
     start_collection_control(options);  // --start-paused: before the setup file, which is user code too
-    if (!options.setup_file.empty() && !is_child) run_setup_file(options.setup_file);
+    if (!options.setup_file.empty()) run_setup_file(options.setup_file);
     try {
         pyitt::instrument::Config config = instrument_config(options);
+        if (is_child && !config.explain_path.empty()) {  // one file per process: explain-<pid>.txt
+            const std::filesystem::path path(config.explain_path);
+            config.explain_path = (path.parent_path() / fmt::format("{}-{}{}", path.stem().string(), ::getpid(),
+                                                                    path.extension().string()))
+                                      .string();
+        }
         config.warn_unmatched_triggers = !is_child;
         config.trigger_report_path = options.trigger_report;
         pyitt::instrument::start(config);

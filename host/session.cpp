@@ -5,14 +5,18 @@
 #include <fmt/format.h>
 #include <pybind11/embed.h>
 
+#include <atomic>
+#include <chrono>
 #include <csignal>
 #include <ctime>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
 #include <system_error>
+#include <pthread.h>
 #include <unistd.h>
 
+#include "collection_control.h"
 #include "command_line.h"
 #include "itt_client.h"
 
@@ -25,8 +29,9 @@ namespace {
 constexpr const char* kCollectorVariable = "INTEL_LIBITTNOTIFY64";
 constexpr const char* kOutputVariable = "PYITT_OUTPUT_DIR";
 constexpr const char* kCollectorLibrary = "libpyitt-collector.so";
+constexpr const char* kRunVariable = "PYITT_RUN_ID";
 
-volatile std::sig_atomic_t g_terminated = 0;
+Session* g_session_for_signals = nullptr;
 
 std::string default_output_dir(const std::vector<std::string>& python_argv) {
     const std::time_t now = std::time(nullptr);
@@ -58,12 +63,14 @@ std::string read_file(const std::string& path) {
     return text.str();
 }
 
-int count_trace_files(const std::string& dir) {
+// trace-<pid>.json and unfinished-<pid>.txt: the processes that recorded into the directory.
+int count_process_files(const std::string& dir) {
     int count = 0;
     std::error_code error;
     for (const auto& entry : fs::directory_iterator(dir, error)) {
         const std::string name = entry.path().filename().string();
         if (name.rfind("trace-", 0) == 0 && entry.path().extension() == ".json") ++count;
+        if (name.rfind("unfinished-", 0) == 0 && entry.path().extension() == ".txt") ++count;
     }
     return count;
 }
@@ -118,7 +125,7 @@ std::string program_label(const std::vector<std::string>& python_argv) {
 
 Session::Session(HostOptions& options, const std::vector<std::string>& python_argv, const HostPaths& paths,
                  bool is_child)
-    : is_child_(is_child) {
+    : is_child_(is_child), started_pid_(::getpid()) {
     const char* inherited = std::getenv(kCollectorVariable);
     const bool vtune_collector = inherited != nullptr && *inherited != '\0';
     const std::string& choice = options.collector;
@@ -129,6 +136,7 @@ Session::Session(HostOptions& options, const std::vector<std::string>& python_ar
     if (choice == "auto" && vtune_collector) {
         // The builtin one may be what a parent host chose for us: then it still writes our trace.
         uses_builtin_collector_ = is_child && fs::path(inherited).filename() == kCollectorLibrary;
+        external_collector_ = !uses_builtin_collector_;
         if (!uses_builtin_collector_) return;
     }
     std::string library;
@@ -148,6 +156,7 @@ Session::Session(HostOptions& options, const std::vector<std::string>& python_ar
         }
         library = fs::absolute(choice, error).string();
         uses_builtin_collector_ = fs::path(library).filename() == kCollectorLibrary;
+        external_collector_ = !uses_builtin_collector_;
     }
     ::setenv(kCollectorVariable, library.c_str(), 1);
     options.collector = library;
@@ -160,58 +169,45 @@ Session::Session(HostOptions& options, const std::vector<std::string>& python_ar
         output_dir_ = prepare_output_dir(requested);
         options.output_dir = output_dir_;
         ::setenv(kOutputVariable, output_dir_.c_str(), 1);
+        // Every process of this run (children inherit it) writes into the directory with this mark;
+        // the merge at the end takes only those, even from a directory used before.
+        if (!is_child) {
+            const auto now = std::chrono::system_clock::now().time_since_epoch();
+            ::setenv(kRunVariable, fmt::format("{}-{}", ::getpid(), std::chrono::duration_cast<std::chrono::nanoseconds>(now).count()).c_str(), 1);
+        }
     }
 }
 
 void Session::start() {
     if (std::getenv(kCollectorVariable) == nullptr) return;
     pyitt::itt::initialize();
-    // Only in the process the user started: children (pool workers above all) get SIGTERM from
-    // their parent as their normal way to end, and must die at once as they would under python.
-    if (!uses_builtin_collector_ || is_child_) return;
-    try {
-        py::module_ signal = py::module_::import("signal");
-        if (!signal.attr("getsignal")(SIGTERM).is(signal.attr("SIG_DFL"))) return;
-        py::object handler = py::cpp_function([](py::args) {
-            g_terminated = 1;
-            PyErr_SetObject(PyExc_SystemExit, py::int_(128 + SIGTERM).ptr());
-            throw py::error_already_set();
-        });
-        signal.attr("signal")(SIGTERM, handler);
-        py::module_::import("os").attr("register_at_fork")(
-            py::arg("after_in_child") = py::cpp_function([signal, handler] {
-                if (signal.attr("getsignal")(SIGTERM).is(handler)) {
-                    signal.attr("signal")(SIGTERM, signal.attr("SIG_DFL"));
-                }
-            }));
-    } catch (const py::error_already_set& error) {
-        fmt::print(stderr, "pyitt-host: warning: cannot handle SIGTERM ({}); a terminated program loses its trace\n",
-                   error.what());
-    }
+    if (!uses_builtin_collector_) return;
+    // SIGTERM (how a pool ends its workers, and how a batch system ends a job) writes the trace,
+    // then ends the process by SIGTERM at once, as under python: from the collection-control
+    // thread, since the main thread may be waiting in C where no Python signal handler would run.
+    write_outputs_on_sigterm([] { g_session_for_signals->report(); });
+    g_session_for_signals = this;
 }
 
-void Session::finish() {
-    report();
-    // SystemExit leaves through Py_Exit() -> exit(), never returning to main: re-raise here.
-    if (g_terminated) {
-        std::signal(SIGTERM, SIG_DFL);
-        std::raise(SIGTERM);
-    }
-}
+void Session::finish() { report(); }
 
 void Session::report() {
     if (!uses_builtin_collector_) return;
+    // Once per process: at exit, or earlier on SIGTERM (another thread) or os._exit.
+    static std::atomic<pid_t> reported_in{0};
+    if (reported_in.exchange(::getpid()) == ::getpid()) return;
     auto* finish_collector = collector_function<unsigned long long()>("pyitt_collector_finish");
     if (finish_collector == nullptr) return;  // never loaded, or it failed and said so
     const unsigned long long events = finish_collector();
-    if (is_child_) return;
+    if (is_child_ || ::getpid() != started_pid_) return;  // a child, or a forked copy of this process
 
     std::fflush(stdout);
+    const char* trace = nullptr;
+    if (auto* trace_path = collector_function<const char*()>("pyitt_collector_trace_path")) trace = trace_path();
+    if (trace != nullptr && count_process_files(output_dir_) > 1 && report_run(events)) return;
     if (auto* summary_path = collector_function<const char*()>("pyitt_collector_summary_path")) {
         if (const char* path = summary_path()) std::fputs(read_file(path).c_str(), stderr);
     }
-    const char* trace = nullptr;
-    if (auto* trace_path = collector_function<const char*()>("pyitt_collector_trace_path")) trace = trace_path();
     std::error_code error;
     std::string shown_dir = fs::proximate(output_dir_, error).string();
     if (error) shown_dir = output_dir_;
@@ -220,10 +216,35 @@ void Session::report() {
                    events, shown_dir);
         return;
     }
-    const int processes = count_trace_files(output_dir_);
-    fmt::print(stderr, "pyitt-host: {} ITT events from this process, {} trace file{} in {}/ (open {} in "
-               "https://ui.perfetto.dev)\n",
-               events, processes, processes == 1 ? "" : "s", shown_dir, fs::path(trace).filename().string());
+    fmt::print(stderr, "pyitt-host: {} ITT events from this process, trace in {}/ (open {} in https://ui.perfetto.dev)\n", events,
+               shown_dir, fs::path(trace).filename().string());
+}
+
+// Several processes wrote into the output directory: merge those of this run and show the run's
+// summary. False when this process was the run's only one (the others were earlier runs').
+bool Session::report_run(unsigned long long own_events) {
+    std::error_code error;
+    std::string shown_dir = fs::proximate(output_dir_, error).string();
+    if (error) shown_dir = output_dir_;
+    using Merge = int(int*, unsigned long long*);
+    auto* merge = collector_function<Merge>("pyitt_collector_merge");
+    int incomplete = 0;
+    unsigned long long events = 0;
+    const int processes = merge != nullptr ? merge(&incomplete, &events) : 0;
+    if (processes == 0) {
+        fmt::print(stderr, "pyitt-host: {} ITT events from this process; the traces of its children could not be "
+                           "merged (see above); they are in {}/\n",
+                   own_events, shown_dir);
+        return true;
+    }
+    if (processes == 1) return false;
+    std::fputs(read_file((fs::path(output_dir_) / "summary.txt").string()).c_str(), stderr);
+    fmt::print(stderr, "pyitt-host: {} ITT events from {} processes{} in {}/ (open trace.json in "
+                       "https://ui.perfetto.dev)\n",
+               events, processes,
+               incomplete > 0 ? fmt::format(" ({} left no trace: see summary.txt)", incomplete) : std::string(),
+               shown_dir);
+    return true;
 }
 
 }  // namespace pyitt::host

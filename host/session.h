@@ -18,20 +18,27 @@ public:
     Session(HostOptions& options, const std::vector<std::string>& python_argv, const HostPaths& paths,
             bool is_child);
 
-    // With the interpreter running, before the program: loads the collector, and makes SIGTERM
-    // end the program through its normal exit path so the trace is written.
+    // With the interpreter running, before the program: loads the collector, and has SIGTERM
+    // write this process's output before it ends the process (see write_outputs_on_sigterm).
     void start();
 
-    // At interpreter finalisation (also after KeyboardInterrupt): has the built-in collector write
-    // its files and, in the process the user started, prints the summary and where things went.
-    // A SIGTERM that ended the program then ends the process by SIGTERM, as it would have.
+    // The calls go to a collector that is not ours (VTune's).
+    bool external_collector() const { return external_collector_; }
+
+    // At interpreter finalisation (also after KeyboardInterrupt), or when the process ends by
+    // os._exit: has the built-in collector write its files and, in the process the user started,
+    // prints the summary (merging the run's processes) and where things went. Once per process.
     void finish();
 
 private:
     void report();
 
+    bool report_run(unsigned long long own_events);
+
     bool uses_builtin_collector_ = false;
+    bool external_collector_ = false;
     bool is_child_ = false;
+    long started_pid_ = 0;
     std::string output_dir_;
 };
 

@@ -56,6 +56,21 @@ TEST(ParseInvocation, OptionsSurviveTheTripToAChild) {
     EXPECT_EQ(child.python_argv, (Args{"/abs/pyitt-host", "-c", "code", "--multiprocessing-fork"}));
 }
 
+TEST(ParseInvocation, ChildProcessOptionsSurviveTheTripToAChild) {
+    const auto parent = parse_invocation({"pyitt-host", "--mp-start-method", "forkserver", "--no-follow-children",
+                                          "-s", "/proc/self/exe", "--", "p.py"},
+                                         nullptr);
+    const std::string marker = encode_args(parent.options.to_args());
+    const HostOptions got = parse_invocation({"pyitt-host", "x.py"}, marker.c_str()).options;
+    EXPECT_EQ(got.mp_start_method, "forkserver");
+    EXPECT_FALSE(got.follow_children);
+    EXPECT_EQ(got.setup_file, "/proc/self/exe");
+    const HostOptions defaults = parse_invocation({"pyitt-host", "x.py"}, nullptr).options;
+    EXPECT_EQ(defaults.mp_start_method, "spawn");
+    EXPECT_TRUE(defaults.follow_children);
+    EXPECT_THROW(parse_invocation({"pyitt-host", "--mp-start-method", "thread", "x.py"}, nullptr), UsageError);
+}
+
 TEST(ParseInvocation, UsageErrors) {
     EXPECT_THROW(parse_invocation({"pyitt-host"}, nullptr), UsageError);
     EXPECT_THROW(parse_invocation({"pyitt-host", "-I", "fib"}, nullptr), UsageError);

@@ -57,7 +57,8 @@ def traced(host, clean_env, tmp_path):
         out = tmp_path / f"out{len(list(tmp_path.glob('out*')))}"
         result = run([host, "-o", out, *options, "--", script, *args], env=clean_env, cwd=tmp_path)
         assert result.returncode == expect_status, result.stderr
-        trace = Trace(out, pid=re.search(r"open trace-(\d+)\.json", result.stderr).group(1))
+        own = re.search(r"open trace-(\d+)\.json", result.stderr)  # else the merged run's table names main
+        trace = Trace(out, pid=own.group(1) if own else re.search(r"^ *(\d+) +\d+ main ", result.stderr, re.M).group(1))
         trace.result = result
         trace.out = out
         return trace

@@ -26,7 +26,8 @@ EXPECTED = {
 
 
 def test_every_sample_is_checked():
-    present = {p.name for p in SAMPLES.glob("*.py")} - {"fib.py"}
+    # fib.py and multiprocessing_pool.py show the host's automatic tasks: tests/host.
+    present = {p.name for p in SAMPLES.glob("*.py")} - {"fib.py", "multiprocessing_pool.py"}
     assert present == set(EXPECTED)
     for name in present:
         doc = ast.get_docstring(ast.parse((SAMPLES / name).read_text()))

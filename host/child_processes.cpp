@@ -1,0 +1,203 @@
+#include "child_processes.h"
+
+#include <fmt/format.h>
+#include <pybind11/embed.h>
+
+#include <filesystem>
+#include <string_view>
+#include <unistd.h>
+
+#include "itt_client.h"
+
+namespace py = pybind11;
+
+namespace pyitt::host {
+namespace {
+
+struct PythonProgram {
+    enum Kind { kScript, kModule, kCommand, kStdin } kind = kStdin;
+    std::string text;  // the script's path, the module or the code
+};
+
+// What python would run for this command line (python_argv[0] is argv0).
+PythonProgram python_program(const std::vector<std::string>& argv) {
+    for (size_t i = 1; i < argv.size(); ++i) {
+        const std::string& word = argv[i];
+        if (word == "-") return {};
+        if (word == "--check-hash-based-pycs") {
+            ++i;
+            continue;
+        }
+        if (word.size() < 2 || word[0] != '-') return {PythonProgram::kScript, word};
+        if (word[1] == '-') continue;  // --help, --version...
+        for (size_t j = 1; j < word.size(); ++j) {
+            const char flag = word[j];
+            if (flag != 'c' && flag != 'm' && flag != 'W' && flag != 'X') continue;
+            std::string value = j + 1 < word.size() ? word.substr(j + 1) : (i + 1 < argv.size() ? argv[++i] : "");
+            if (flag == 'c') return {PythonProgram::kCommand, value};
+            if (flag == 'm') return {PythonProgram::kModule, value};
+            break;  // -W ARG, -X OPT: the rest of the word is their value
+        }
+    }
+    return {};
+}
+
+bool command_starts(const PythonProgram& program, std::string_view code) {
+    return program.kind == PythonProgram::kCommand && program.text.rfind(code, 0) == 0;
+}
+
+std::string g_role;
+
+void set_collector_process_name(const std::string& name) {
+    g_role = name;
+    using SetName = void(const char*);
+    if (auto* set = reinterpret_cast<SetName*>(pyitt::itt::collector_symbol("pyitt_collector_set_process_name")))
+        set(name.c_str());
+}
+
+// Compiled in; the file name "<pyitt-host ...>" keeps these frames out of the tasks.
+constexpr const char* kSupportSource = R"PY(
+import os, sys
+
+def _warn_fork_once():
+    global _fork_warned
+    if _fork_warned:
+        return
+    _fork_warned = True
+    sys.stderr.write(
+        "pyitt-host: warning: multiprocessing's fork start method under an external ITT collector (VTune) "
+        "can corrupt its data; use the spawn (default under pyitt-host) or forkserver start method\n")
+    sys.stderr.flush()
+
+def _adjust(mp):
+    """What pyitt-host changes in multiprocessing, right after the program imports it."""
+    context, process = mp.context, mp.process
+    default = context._default_context
+    if method is not None and default._actual_context is None:
+        # The default only: set_start_method() and get_context() work as they do under python.
+        default._default_context = context._concrete_contexts[method]
+    bootstrap = process.BaseProcess._bootstrap
+    def _bootstrap(self, *args, **kwargs):
+        set_role(self.name)
+        return bootstrap(self, *args, **kwargs)
+    process.BaseProcess._bootstrap = _bootstrap
+    if warn_fork:
+        fork_popen = context.ForkProcess._Popen
+        def _Popen(process_obj):
+            _warn_fork_once()
+            return fork_popen(process_obj)
+        context.ForkProcess._Popen = staticmethod(_Popen)
+
+def _adjust_or_warn(mp):
+    try:
+        _adjust(mp)
+    except Exception as error:
+        sys.stderr.write("pyitt-host: warning: cannot set up multiprocessing for pyitt-host (%r); its children "
+                         "keep Python's defaults\n" % (error,))
+
+class _AdjustMultiprocessingOnImport:
+    """A meta path finder that finds nothing itself: it lets the next finder find multiprocessing and
+    adjusts the module once it has run, so programs that never import it pay nothing."""
+    @classmethod
+    def find_spec(cls, name, path=None, target=None):
+        if name != "multiprocessing":
+            return None
+        for finder in sys.meta_path:
+            find = getattr(finder, "find_spec", None)
+            if finder is cls or find is None:
+                continue
+            spec = find(name, path, target)
+            if spec is not None:
+                break
+        else:
+            return None
+        sys.meta_path.remove(cls)
+        exec_module = getattr(spec.loader, "exec_module", None)
+        if exec_module is not None:
+            def exec_and_adjust(module):
+                exec_module(module)
+                _adjust_or_warn(module)
+            spec.loader.exec_module = exec_and_adjust
+        return spec
+
+def _stop_forkserver():
+    """The forkserver ends when the program's process ends; stopping it here lets it write its trace
+    before the run's traces are merged."""
+    forkserver = sys.modules.get("multiprocessing.forkserver")
+    server = getattr(forkserver, "_forkserver", None)
+    if os.getpid() != main_pid or getattr(server, "_forkserver_pid", None) is None:
+        return
+    try:
+        server._stop()
+    except Exception:
+        pass
+
+def install():
+    if method is not None and method == "fork" and warn_fork:
+        _warn_fork_once()
+    if not is_child:
+        import atexit
+        atexit.register(_stop_forkserver)  # before the program's handlers, so it runs after them
+    if "multiprocessing" in sys.modules:  # imported by a setup file
+        _adjust_or_warn(sys.modules["multiprocessing"])
+    else:
+        sys.meta_path.insert(0, _AdjustMultiprocessingOnImport)
+    real_exit = os._exit
+    def _exit(status):
+        finish_process()
+        real_exit(status)
+    _exit.__doc__ = real_exit.__doc__
+    os._exit = _exit
+
+_fork_warned = False
+)PY";
+
+}  // namespace
+
+std::string process_role(const std::vector<std::string>& python_argv, bool is_child) {
+    if (!is_child) return "main";
+    const PythonProgram program = python_program(python_argv);
+    if (command_starts(program, "from multiprocessing.forkserver import main")) return "forkserver";
+    if (command_starts(program, "from multiprocessing.resource_tracker import main")) return "resource tracker";
+    if (command_starts(program, "from multiprocessing.spawn import spawn_main")) return "spawned child";
+    switch (program.kind) {
+        case PythonProgram::kScript: return "python " + std::filesystem::path(program.text).filename().string();
+        case PythonProgram::kModule: return "python -m " + program.text;
+        case PythonProgram::kCommand: return "python -c";
+        case PythonProgram::kStdin: break;
+    }
+    return "python -";
+}
+
+bool is_resource_tracker(const std::vector<std::string>& python_argv) {
+    return command_starts(python_program(python_argv), "from multiprocessing.resource_tracker import main");
+}
+
+void name_this_process(const std::string& role) { set_collector_process_name(role); }
+
+void prepare_child_processes(const HostOptions& options, bool is_child, bool external_collector,
+                             void (*finish_process)()) {
+    try {
+        py::dict globals;
+        globals["__builtins__"] = py::module_::import("builtins");
+        globals["__name__"] = "pyitt_host._children";
+        globals["method"] = options.mp_start_method == "keep" ? py::object(py::none()) : py::str(options.mp_start_method);
+        globals["warn_fork"] = external_collector;
+        globals["is_child"] = is_child;
+        globals["main_pid"] = ::getpid();
+        globals["set_role"] = py::cpp_function([](const std::string& role) { set_collector_process_name(role); });
+        globals["finish_process"] = py::cpp_function([finish_process] { finish_process(); });
+        py::module_ builtins = py::module_::import("builtins");
+        builtins.attr("exec")(builtins.attr("compile")(kSupportSource, "<pyitt-host children>", "exec"), globals);
+        globals["install"]();
+        // A forked child is named after its parent until multiprocessing names it.
+        py::module_::import("os").attr("register_at_fork")(
+            py::arg("after_in_child") = py::cpp_function([] { set_collector_process_name("fork of " + g_role); }));
+    } catch (const py::error_already_set& error) {
+        fmt::print(stderr, "pyitt-host: warning: cannot set up child processes ({}); multiprocessing keeps "
+                           "Python's defaults\n",
+                   error.what());
+    }
+}
+
+}  // namespace pyitt::host

@@ -1,0 +1,295 @@
+"""Child processes under pyitt-host: every Python child comes back to the host with the parent's
+options, writes its own trace, and the process the user started merges the run into trace.json."""
+import collections
+import itertools
+import json
+import sys
+import textwrap
+from pathlib import Path
+
+import pytest
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+from pyitt_testing import REPO, run  # noqa: E402
+
+POOL = """
+import multiprocessing, sys
+
+def work(x):
+    return x * x
+
+if __name__ == "__main__":
+    method = sys.argv[1] if len(sys.argv) > 1 else None
+    context = multiprocessing.get_context(method)
+    with context.Pool(4) as pool:
+        print(sum(pool.map(work, range(40), chunksize=1)))
+"""
+
+
+class Run:
+    """What a run left in its output directory, read as a user would."""
+
+    def __init__(self, result, out):
+        self.result = result
+        self.out = Path(out)
+        merged = self.out / "trace.json"
+        self.trace = json.loads(merged.read_text()) if merged.exists() else None
+        self.names = {}
+        self.tasks = collections.defaultdict(collections.Counter)  # pid -> name -> count
+        for event in (self.trace or {}).get("traceEvents", []):
+            if event["ph"] == "M" and event["name"] == "process_name":
+                self.names[event["pid"]] = event["args"]["name"]
+            if event["ph"] == "X":
+                self.tasks[event["pid"]][event["name"]] += 1
+
+    def count(self, task, role_prefix=""):
+        return sum(counts[task] for pid, counts in self.tasks.items()
+                   if self.names.get(pid, "").startswith(role_prefix))
+
+    def roles(self):
+        return sorted(self.names.values())
+
+    @property
+    def summary(self):
+        return (self.out / "summary.txt").read_text()
+
+
+@pytest.fixture
+def run_host(host, clean_env, tmp_path):
+    runs = itertools.count()
+
+    def go(options, script_text, *args, env=None, timeout=120):
+        script = tmp_path / "program.py"
+        script.write_text(textwrap.dedent(script_text))
+        out = tmp_path / f"out-{next(runs)}"
+        result = run([host, *options, "-o", out, "--", script, *args], env=dict(clean_env, **(env or {})),
+                     cwd=tmp_path, timeout=timeout)
+        return Run(result, out)
+    return go
+
+
+@pytest.mark.parametrize("method, worker", [("spawn", "SpawnPoolWorker-"), ("forkserver", "ForkServerPoolWorker-"),
+                                            ("fork", "ForkPoolWorker-")])
+def test_pool_map_counts_every_item_once_across_workers(run_host, method, worker):
+    r = run_host(["-R", "^work$"], POOL, method)
+    assert r.result.returncode == 0, r.result.stderr
+    assert r.result.stdout == f"{sum(x * x for x in range(40))}\n"
+    assert r.count("work") == 40
+    assert r.count("work", worker) == 40  # all in the workers, none in main
+    assert "main" in r.roles() and any(name.startswith(worker) for name in r.roles())
+    assert "without a trace" not in r.summary and "resource tracker" not in r.summary
+    assert "work" in r.summary and " 40 " in r.summary.split("work", 1)[1].splitlines()[0] + " "
+    last = r.result.stderr.splitlines()[-1]
+    assert last.startswith("pyitt-host: ") and "processes in" in last and "trace.json" in last
+    if method == "forkserver":
+        assert "forkserver" in r.roles()  # stopped at the end of main, so its trace is merged
+
+
+def test_spawn_is_the_default_start_method_and_the_program_may_still_choose(run_host):
+    script = """
+    import multiprocessing, sys
+    if sys.argv[1:] == ["choose"]:
+        multiprocessing.set_start_method("fork")  # no "context has already been set"
+    print(multiprocessing.get_start_method(allow_none=True), multiprocessing.get_start_method())
+    """
+    r = run_host([], script)
+    assert r.result.stdout == "None spawn\n", r.result.stderr
+    r = run_host([], script, "choose")
+    assert r.result.stdout == "fork fork\n", r.result.stderr
+    r = run_host(["--mp-start-method", "keep"], script)
+    assert r.result.stdout == "None fork\n", r.result.stderr
+    r = run_host(["--mp-start-method", "forkserver"], script)
+    assert r.result.stdout == "None forkserver\n", r.result.stderr
+
+
+def test_bad_start_method_is_a_usage_error(host, clean_env, tmp_path):
+    result = run([host, "--mp-start-method", "threads", "--", "-c", "pass"], env=clean_env, cwd=tmp_path)
+    assert result.returncode == 2
+    assert "--mp-start-method" in result.stderr and result.stderr.count("\n") == 1
+
+
+def test_process_pool_executor(run_host):
+    r = run_host(["-R", "^square$"], """
+    from concurrent.futures import ProcessPoolExecutor
+
+    def square(x):
+        return x * x
+
+    if __name__ == "__main__":
+        with ProcessPoolExecutor(max_workers=3) as pool:
+            print(sum(pool.map(square, range(30))))
+    """)
+    assert r.result.returncode == 0, r.result.stderr
+    assert r.result.stdout == f"{sum(x * x for x in range(30))}\n"
+    assert r.count("square") == 30
+    assert r.count("square", "main") == 0
+
+
+def test_subprocess_children_script_and_c_and_a_grandchild(run_host, tmp_path):
+    (tmp_path / "child.py").write_text(textwrap.dedent("""
+        import subprocess, sys
+
+        def in_child():
+            return 1
+
+        in_child()
+        subprocess.run([sys.executable, "-c", "def in_grandchild(): pass\\nin_grandchild()"], check=True)
+        print("child done", flush=True)
+    """))
+    r = run_host(["-R", "^in_"], """
+    import subprocess, sys
+
+    def in_main():
+        subprocess.run([sys.executable, "child.py"], check=True)
+        subprocess.run([sys.executable, "-c", "def in_c(): pass\\nin_c(); in_c()"], check=True)
+
+    in_main()
+    """)
+    assert r.result.returncode == 0, r.result.stderr
+    assert r.result.stdout == "child done\n"
+    assert r.count("in_main", "main") == 1
+    assert r.count("in_child", "python child.py") == 1
+    assert r.count("in_c") == 2
+    assert r.count("in_grandchild") == 1
+    assert r.roles().count("python -c") == 2
+    pids = {name: pid for pid, name in r.names.items()}
+    parents = {int(line.split()[0]): int(line.split()[1]) for line in r.summary.splitlines()
+               if line.strip()[:1].isdigit()}
+    grandchild = next(pid for pid, counts in r.tasks.items() if counts["in_grandchild"])
+    assert parents[grandchild] == pids["python child.py"]
+    assert parents[pids["python child.py"]] == pids["main"]
+
+
+def test_nested_pool_in_a_worker(run_host):
+    r = run_host(["-R", "^leaf$"], """
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
+
+    def leaf(x):
+        return x + 1
+
+    def branch(n):
+        with ProcessPoolExecutor(max_workers=2) as pool:
+            print(n, sum(pool.map(leaf, range(n))), flush=True)
+
+    if __name__ == "__main__":
+        for n in (5, 7):  # pool workers are daemons, which may not have children: processes then
+            child = multiprocessing.Process(target=branch, args=(n,), name=f"branch-{n}")
+            child.start()
+            child.join()
+    """)
+    assert r.result.returncode == 0, r.result.stderr
+    assert r.result.stdout == "5 15\n7 28\n"
+    assert r.count("leaf") == 12
+    assert r.count("leaf", "branch-") == 0  # in the grandchildren
+    assert {"branch-5", "branch-7"} <= set(r.roles())
+    assert len(r.names) >= 1 + 2 + 2
+
+
+def test_a_crashing_child_loses_only_its_own_trace_and_os_exit_keeps_it(run_host):
+    r = run_host(["-R", "^(step|sibling)$"], """
+    import multiprocessing, os
+
+    def step():
+        pass
+
+    def crash():
+        step()
+        os.abort()
+
+    def leave():
+        step(); step()
+        os._exit(3)
+
+    def sibling():
+        step()
+
+    if __name__ == "__main__":
+        processes = [multiprocessing.Process(target=f, name=f.__name__) for f in (crash, leave, sibling)]
+        for p in processes:
+            p.start()
+            p.join()
+        print([p.exitcode for p in processes])
+        step()
+    """)
+    assert r.result.returncode == 0, r.result.stderr
+    assert r.result.stdout == "[-6, 3, 0]\n"
+    assert r.count("step", "leave") == 2  # os._exit wrote the trace first
+    assert r.count("step", "sibling") == 1 and r.count("sibling", "sibling") == 1
+    assert r.count("step", "main") == 1
+    assert r.count("step", "crash") == 0
+    assert "(1 without a trace)" in r.summary
+    [line] = [line for line in r.summary.splitlines() if "unfinished-" in line]
+    pid = int(line.split()[0])
+    assert (r.out / f"unfinished-{pid}.txt").read_text().startswith("run ")
+    assert "1 left no trace" in r.result.stderr.splitlines()[-1]
+
+
+def test_options_reach_the_children(run_host):
+    script = """
+    import multiprocessing
+
+    def outside():
+        pass
+
+    def hot():
+        outside_of_interest()
+
+    def outside_of_interest():
+        pass
+
+    def job(x):
+        outside()
+        hot()
+        return x
+
+    if __name__ == "__main__":
+        with multiprocessing.Pool(2) as pool:
+            pool.map(job, range(6))
+    """
+    r = run_host(["-R", "^(hot|outside_of_interest)$"], script)
+    assert r.result.returncode == 0, r.result.stderr
+    assert r.count("hot") == 6 and r.count("outside_of_interest") == 6
+    assert r.count("outside") == 0 and r.count("job") == 0
+
+    r = run_host(["-I", "^(outside|hot|outside_of_interest)$", "--start-paused", "--resume-on", "^hot$"], script)
+    assert r.result.returncode == 0, r.result.stderr
+    assert r.count("hot") == 6 and r.count("outside_of_interest") == 6
+    assert r.count("outside") == 0  # collection was paused outside hot, in the workers too
+    assert "unmatched" not in r.result.stderr
+
+
+def test_no_follow_children_runs_them_as_plain_python(run_host, python_exe):
+    r = run_host(["--no-follow-children", "-R", "^work$"], POOL + """
+    import subprocess, sys
+    print(subprocess.run([sys.executable, "-c", "import sys; print(sys.executable)"],
+                         capture_output=True, text=True).stdout.strip())
+    """)
+    assert r.result.returncode == 0, r.result.stderr
+    assert r.result.stdout.splitlines()[1] == str(Path(python_exe).resolve()) or \
+        Path(r.result.stdout.splitlines()[1]).resolve() == Path(python_exe).resolve()
+    assert r.trace is None  # one process: no merge
+    assert len(list(r.out.glob("trace-*.json"))) == 1
+
+
+def test_fork_under_an_external_collector_warns_once(run_host, build_dir, tmp_path):
+    # Any collector that is not the built-in one stands for VTune's: a copy of ours under another name.
+    foreign = tmp_path / "libsome-vendor-collector.so"
+    foreign.write_bytes((build_dir / "libpyitt-collector.so").read_bytes())
+    r = run_host(["--collector", str(foreign), "--mp-start-method", "fork"], POOL)
+    assert r.result.returncode == 0, r.result.stderr
+    assert r.result.stderr.count("fork start method") == 1
+    r = run_host(["--collector", str(foreign)], POOL)
+    assert "fork start method" not in r.result.stderr
+    r = run_host(["--collector", str(foreign)], POOL, "fork")  # the program's own choice
+    assert r.result.stderr.count("fork start method") == 1
+
+
+def test_sample_multiprocessing_pool(host, clean_env, tmp_path):
+    out = tmp_path / "out"
+    result = run([host, "-R", "simulate", "-o", out, "--", REPO / "samples" / "multiprocessing_pool.py", "12"],
+                 env=clean_env, cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert "12 items on spawn" in result.stdout
+    r = Run(result, out)
+    assert r.count("simulate", "SpawnPoolWorker-") == 12
