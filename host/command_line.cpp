@@ -42,7 +42,7 @@ class OptionParser {
 public:
     explicit OptionParser(HostOptions& options) : app_(describe()) {
         app_.set_help_flag("-h,--help", "Print this help and exit");
-        app_.add_flag("--version", show_version_, "Print the versions of pyitt-host, Python and pybind11")
+        app_.add_flag("--version", show_version_, "Print the versions of pyitt-host, Python and pybind11, where it is installed and its default collector")
             ->group("Run");
 
         const auto filter = [&](const char* names, std::vector<std::string>& into, const char* what,

@@ -18,17 +18,11 @@
 #include "interpreter.h"
 #include "program_setup.h"
 #include "session.h"
+#include "version.h"
 
 namespace {
 
 pyitt::host::Session* g_session = nullptr;
-
-std::string self_executable() {
-    char buffer[PATH_MAX];
-    const ssize_t length = ::readlink("/proc/self/exe", buffer, sizeof(buffer) - 1);
-    if (length <= 0) return {};
-    return std::string(buffer, static_cast<size_t>(length));
-}
 
 // Writes what this process recorded: at interpreter finalisation, or earlier when it ends by
 // os._exit (forked workers) or, in a child, by SIGTERM. Once per process (a forked child has its own).
@@ -55,7 +49,7 @@ int main(int argc, char** argv) {
 
     const char* inherited_options = std::getenv(kChildOptionsVariable);
     const bool is_child = inherited_options != nullptr;
-    HostPaths paths{self_executable(), PYITT_EMBEDDED_PYTHON};
+    HostPaths paths{own_executable(), PYITT_EMBEDDED_PYTHON};
     if (paths.host_executable.empty()) {
         fmt::print(stderr, "pyitt-host: error: cannot find its own path (/proc/self/exe): {}\n",
                    std::strerror(errno));

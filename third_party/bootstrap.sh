@@ -7,7 +7,8 @@ build_dir=${1:-build}
 python=${2:-/usr/bin/python3}
 
 packages=(cmake ninja-build g++ pkg-config python3-dev python3-venv python3-pytest
-          pybind11-dev libcli11-dev libfmt-dev googletest libgtest-dev libbenchmark-dev)
+          pybind11-dev libcli11-dev libfmt-dev googletest libgtest-dev libbenchmark-dev
+          dpkg-dev file lintian man-db environment-modules)  # the last line: packaging and its tests
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
