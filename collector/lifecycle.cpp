@@ -210,6 +210,12 @@ PYITT_COLLECTOR_EXPORT int pyitt_collector_merge(int* incomplete, unsigned long 
     return result.ok ? result.processes : 0;
 }
 
+PYITT_COLLECTOR_EXPORT void pyitt_collector_set_end_signal(int signal) {
+    auto& id = pyitt::collector::identity_state();
+    std::lock_guard lock(id.mutex);
+    id.identity.end_signal = signal;
+}
+
 PYITT_COLLECTOR_EXPORT void pyitt_collector_set_process_name(const char* name) {
     auto& id = pyitt::collector::identity_state();
     std::lock_guard lock(id.mutex);

@@ -22,6 +22,7 @@ struct ProcessIdentity {
     std::string run_id;
     long parent_pid = 0;
     std::string name;
+    int end_signal = 0;  // the crash signal the trace was written for, 0 for a normal end
 };
 ProcessIdentity process_identity();
 

@@ -9,6 +9,7 @@
 #include <cerrno>
 #include <cstdint>
 #include <cstdio>
+#include <csignal>
 #include <cstring>
 #include <fstream>
 #include <map>
@@ -28,6 +29,8 @@ struct ProcessRecord {
     std::string command;     // from the marker, for an incomplete process
     unsigned long long events = 0;
     std::uint64_t first_ns = 0, wall_ns = 0;
+    int end_signal = 0;  // the trace was written at a crash
+    bool incomplete() const { return trace_file.empty() || end_signal != 0; }
 };
 
 struct TotalRow {
@@ -170,7 +173,7 @@ public:
 
         result.processes = static_cast<int>(processes_.size());
         for (const ProcessRecord& p : processes_) {
-            result.incomplete += p.trace_file.empty() ? 1 : 0;
+            result.incomplete += p.incomplete() ? 1 : 0;
             result.events += p.events;
         }
         result.ok = trace_ok && summary_ok;
@@ -203,6 +206,7 @@ private:
             field_number(line, "events", p.events);
             field_number(line, "first_ns", p.first_ns);
             field_number(line, "wall_ns", p.wall_ns);
+            field_number(line, "signal", p.end_signal);
         }
         std::string label;
         std::uint64_t n[5];
@@ -261,10 +265,8 @@ private:
         std::uint64_t begin = UINT64_MAX, end = 0;
         int incomplete = 0;
         for (const ProcessRecord& p : processes_) {
-            if (p.trace_file.empty()) {
-                ++incomplete;
-                continue;
-            }
+            incomplete += p.incomplete() ? 1 : 0;
+            if (p.trace_file.empty()) continue;
             begin = std::min(begin, p.first_ns);
             end = std::max(end, p.first_ns + p.wall_ns);
         }
@@ -272,7 +274,7 @@ private:
         fmt::memory_buffer b;
         auto out = std::back_inserter(b);
         fmt::format_to(out, "pyitt summary, all processes: {} process(es){}, wall time {:.3f} ms, {} task label(s)\n",
-                       processes_.size(), incomplete > 0 ? fmt::format(" ({} without a trace)", incomplete) : "",
+                       processes_.size(), incomplete > 0 ? fmt::format(" ({} with an incomplete trace)", incomplete) : "",
                        static_cast<double>(wall_ns) / 1e6, totals_.size());
 
         fmt::format_to(out, "\nProcesses (each one's own summary is in summary-<pid>.txt)\n{:>8} {:>8} {:<36} {:>10} {:>12}  {}\n{}\n",
@@ -284,8 +286,13 @@ private:
                                "or still running; see unfinished-{}.txt\n",
                                p.pid, p.parent, name, "-", "-", p.pid);
             } else {
-                fmt::format_to(out, "{:>8} {:>8} {:<36} {:>10} {:>12.3f}  {}\n", p.pid, p.parent, name, p.events,
-                               static_cast<double>(p.wall_ns) / 1e6, p.trace_file);
+                const char* abbreviation = p.end_signal != 0 ? sigabbrev_np(p.end_signal) : nullptr;
+                const std::string crash =
+                    p.end_signal == 0 ? std::string()
+                                      : fmt::format(" (up to its crash: SIG{})",
+                                                    abbreviation != nullptr ? abbreviation : std::to_string(p.end_signal));
+                fmt::format_to(out, "{:>8} {:>8} {:<36} {:>10} {:>12.3f}  {}{}\n", p.pid, p.parent, name, p.events,
+                               static_cast<double>(p.wall_ns) / 1e6, p.trace_file, crash);
             }
         }
 

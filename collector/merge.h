@@ -9,7 +9,7 @@ namespace pyitt::collector {
 
 struct MergeResult {
     int processes = 0;   // of this run, with or without a trace
-    int incomplete = 0;  // left unfinished-<pid>.txt instead of a trace
+    int incomplete = 0;  // left unfinished-<pid>.txt instead of a trace, or wrote it as they crashed
     unsigned long long events = 0;
     bool ok = false;     // trace.json and summary.txt written
     std::string error;   // the first failure, for one line on stderr

@@ -14,6 +14,9 @@ const char* pyitt_collector_trace_path(void);
 const char* pyitt_collector_summary_path(void);
 // The process's name in traces and merged summaries (its role in the run: "main", "SpawnPoolWorker-3").
 void pyitt_collector_set_process_name(const char* name);
+// Before finish, when the trace is written because the process crashed (SIGABRT, SIGSEGV...): the
+// merge then lists the trace as ending at the crash.
+void pyitt_collector_set_end_signal(int signal);
 // In the process the user started, after finish: merges the trace-<pid>.json of every process of
 // its run (PYITT_RUN_ID) into trace.json and writes summary.txt, in the output directory. Returns
 // the number of processes of the run (0 on failure or outside a run); *incomplete counts those that

@@ -574,9 +574,9 @@ WriteResult write_outputs(const std::string& trace_path, const std::string& summ
     summary.set_collection(builder.collection(first_ticks));
     // For the merge of a run's processes (merge.h): who this was and its flat table, one row a line.
     out.append(fmt::format("\n],\n\"pyittProcess\":{{\"pid\":{},\"parent\":{},\"run\":{},\"name\":{},\"events\":{},"
-                           "\"first_ns\":{},\"wall_ns\":{}}},\n\"pyittFlat\":[",
+                           "\"first_ns\":{},\"wall_ns\":{},\"signal\":{}}},\n\"pyittFlat\":[",
                            pid, identity.parent_pid, json_quote(identity.run_id), json_quote(identity.name),
-                           out.events(), clock.to_ns(first_ticks), wall_ns));
+                           out.events(), clock.to_ns(first_ticks), wall_ns, identity.end_signal));
     bool first_row = true;
     for (const Summary::FlatRow& row : summary.flat()) {
         out.append(fmt::format("{}\n[{},{},{},{},{},{}]", first_row ? "" : ",", json_quote(row.label), row.count,

@@ -91,29 +91,39 @@ public:
         while (next_timer_ < timers_.size() && seconds_until(timers_[next_timer_]) <= 0) apply(timers_[next_timer_++].action);
     }
 
-    // SIGTERM: the thread calls write_outputs (no GIL, so even while the main thread waits in C),
-    // then the process dies by SIGTERM as it would have. Only when SIGTERM is at its default.
-    void set_terminate(void (*write_outputs)()) {
-        struct sigaction current {};
-        if (::sigaction(SIGTERM, nullptr, &current) == 0 && current.sa_handler == SIG_DFL) terminate_ = write_outputs;
+    // SIGTERM and the crash signals: the thread calls write_outputs (no GIL, so even while the main
+    // thread waits in C or crashed holding it). SIGTERM then ends the process as it would have; a
+    // crashing thread waits for the outputs (at most kCrashWaitMs) and dies of its signal. Only
+    // signals still at their default are taken (not those of faulthandler or the program).
+    void set_ending(void (*write_outputs)(int signal)) {
+        for (int signal : {SIGTERM, SIGABRT, SIGSEGV, SIGBUS, SIGFPE, SIGILL}) {
+            struct sigaction current {};
+            if (::sigaction(signal, nullptr, &current) == 0 && current.sa_handler == SIG_DFL)
+                ending_signals_.push_back(signal);
+        }
+        if (!ending_signals_.empty()) write_outputs_ = write_outputs;
     }
 
     void start() {
-        if (next_timer_ == timers_.size() && signal_actions_.empty() && terminate_ == nullptr) return;
-        int fds[2];
-        if (::pipe2(fds, O_CLOEXEC | O_NONBLOCK) != 0) {
+        if (next_timer_ == timers_.size() && signal_actions_.empty() && write_outputs_ == nullptr) return;
+        int fds[2], done[2];
+        if (::pipe2(fds, O_CLOEXEC | O_NONBLOCK) != 0 || ::pipe2(done, O_CLOEXEC) != 0) {
             fmt::print(stderr, "pyitt-host: warning: no collection-control thread (pipe: {})\n", std::strerror(errno));
             return;
         }
         read_fd_ = fds[0];
         g_signal_fd.store(fds[1]);
-        for (const auto& [signal, action] : signal_actions_) install_handler(signal);
-        if (terminate_ != nullptr) install_handler(SIGTERM);
+        g_done_read_fd.store(done[0]);
+        done_write_fd_ = done[1];
+        for (const auto& [signal, action] : signal_actions_) install_handler(signal, on_signal);
+        for (int signal : ending_signals_) install_handler(signal, signal == SIGTERM ? on_signal : on_crash);
         thread_ = new std::thread([this] { run(); });
+        g_running.store(true);
     }
 
     void stop() {
         if (thread_ == nullptr) return;
+        g_running.store(false);
         wake(0);
         thread_->join();
         delete thread_;
@@ -138,6 +148,7 @@ public:
         if (!suspended_) return;
         suspended_ = false;
         thread_ = new std::thread([this] { run(); });
+        g_running.store(true);
     }
     void unblock_after_fork_in_parent() {
         if (suspended_) set_blocked(SIGTERM, false);
@@ -147,12 +158,30 @@ public:
         suspended_ = false;
         ::close(read_fd_);
         ::close(g_signal_fd.exchange(-1));
+        ::close(g_done_read_fd.exchange(-1));
+        ::close(done_write_fd_);
         start();
         set_blocked(SIGTERM, false);
     }
 
 private:
+    static constexpr int kCrashWaitMs = 5000;  // a collector wedged by the crash must not hang the process
+
     static inline std::atomic<int> g_signal_fd{-1};
+    static inline std::atomic<int> g_done_read_fd{-1};  // the thread writes a byte once the outputs are written
+    static inline std::atomic<bool> g_running{false};
+    static inline std::atomic<bool> g_crashing{false};
+
+    static void on_crash(int signal) {
+        if (!g_crashing.exchange(true) && g_running.load()) {
+            wake(static_cast<unsigned char>(signal));
+            pollfd done{g_done_read_fd.load(), POLLIN, 0};
+            ::poll(&done, 1, kCrashWaitMs);
+        }
+        // Pending until this handler returns, then the default action: the same death, core and all.
+        ::signal(signal, SIG_DFL);
+        ::raise(signal);
+    }
 
     static void on_signal(int signal) {
         const int saved = errno;
@@ -173,17 +202,28 @@ private:
         ::pthread_sigmask(blocked ? SIG_BLOCK : SIG_UNBLOCK, &set, nullptr);
     }
 
-    [[noreturn]] void write_and_die() {
-        terminate_();
+    [[noreturn]] void write_and_terminate() {
+        write_outputs_(SIGTERM);
         ::signal(SIGTERM, SIG_DFL);
         set_blocked(SIGTERM, false);
         ::raise(SIGTERM);
         std::_Exit(128 + SIGTERM);  // not reached
     }
 
-    static void install_handler(int signal) {
+    void write_for_crash(int signal) {
+        write_outputs_(signal);
+        const unsigned char byte = 1;
+        [[maybe_unused]] const ssize_t written = ::write(done_write_fd_, &byte, 1);
+    }
+
+    bool ends_process(int signal) const {
+        return write_outputs_ != nullptr &&
+               std::find(ending_signals_.begin(), ending_signals_.end(), signal) != ending_signals_.end();
+    }
+
+    static void install_handler(int signal, void (*handler)(int)) {
         struct sigaction action {};
-        action.sa_handler = on_signal;
+        action.sa_handler = handler;
         action.sa_flags = SA_RESTART;
         sigemptyset(&action.sa_mask);
         ::sigaction(signal, &action, nullptr);
@@ -207,7 +247,8 @@ private:
             const ssize_t count = ::read(read_fd_, bytes, sizeof(bytes));
             bool stop = false;
             for (ssize_t i = 0; i < count; ++i) {
-                if (bytes[i] == SIGTERM && terminate_ != nullptr) write_and_die();
+                if (bytes[i] == SIGTERM && ends_process(SIGTERM)) write_and_terminate();
+                if (bytes[i] != SIGTERM && ends_process(bytes[i])) write_for_crash(bytes[i]);
                 stop |= bytes[i] == 0;
                 for (const auto& [signal, action] : signal_actions_)
                     if (signal == bytes[i]) apply(action);
@@ -223,7 +264,9 @@ private:
     int read_fd_ = -1;
     std::thread* thread_ = nullptr;
     bool suspended_ = false;  // stopped for a fork
-    void (*terminate_)() = nullptr;
+    std::vector<int> ending_signals_;
+    void (*write_outputs_)(int signal) = nullptr;
+    int done_write_fd_ = -1;
 };
 
 ControlThread g_control;
@@ -248,7 +291,7 @@ void restart_after_fork_in_parent() {
 
 }  // namespace
 
-void write_outputs_on_sigterm(void (*write_outputs)()) { g_control.set_terminate(write_outputs); }
+void write_outputs_on_ending_signals(void (*write_outputs)(int signal)) { g_control.set_ending(write_outputs); }
 
 std::optional<int> parse_signal(const std::string& text) {
     std::string name;

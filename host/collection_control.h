@@ -32,10 +32,11 @@ void prepare_trigger_report(HostOptions& options);
 // thread. After os.fork() the child gets a control thread of its own.
 void start_collection_control(const HostOptions& options);
 
-// Before start_collection_control: when SIGTERM arrives, the control thread calls write_outputs
-// (without the GIL: it must not touch Python) and the process then dies by SIGTERM. Nothing
-// changes when the program's environment left SIGTERM ignored or handled.
-void write_outputs_on_sigterm(void (*write_outputs)());
+// Before start_collection_control: when SIGTERM or a crash signal (SIGABRT, SIGSEGV, SIGBUS,
+// SIGFPE, SIGILL) arrives, the control thread calls write_outputs(signal) (without the GIL: it must
+// not touch Python) and the process then dies of that signal, as it would have. Signals that are
+// not at their default (ignored, faulthandler's, the program's) are left alone.
+void write_outputs_on_ending_signals(void (*write_outputs)(int signal));
 
 // At exit: stops the control thread; --detach-on-exit detaches (when not done already).
 void finish_collection_control();

@@ -185,7 +185,14 @@ void Session::start() {
     // SIGTERM (how a pool ends its workers, and how a batch system ends a job) writes the trace,
     // then ends the process by SIGTERM at once, as under python: from the collection-control
     // thread, since the main thread may be waiting in C where no Python signal handler would run.
-    write_outputs_on_sigterm([] { g_session_for_signals->report(); });
+    // A crash (SIGABRT, SIGSEGV...) writes what was recorded up to it, marked as such.
+    write_outputs_on_ending_signals([](int signal) {
+        using SetEnd = void(int);
+        if (signal != SIGTERM) {
+            if (auto* set_end = collector_function<SetEnd>("pyitt_collector_set_end_signal")) set_end(signal);
+        }
+        g_session_for_signals->report();
+    });
     g_session_for_signals = this;
 }
 
@@ -242,7 +249,7 @@ bool Session::report_run(unsigned long long own_events) {
     fmt::print(stderr, "pyitt-host: {} ITT events from {} processes{} in {}/ (open trace.json in "
                        "https://ui.perfetto.dev)\n",
                events, processes,
-               incomplete > 0 ? fmt::format(" ({} left no trace: see summary.txt)", incomplete) : std::string(),
+               incomplete > 0 ? fmt::format(" ({} with an incomplete trace: see summary.txt)", incomplete) : std::string(),
                shown_dir);
     return true;
 }

@@ -386,7 +386,8 @@ def test_exports_every_api_and_nothing_else(collector):
     exported = {line.split()[-1] for line in out.splitlines() if line.strip()}
     expected = {f"__itt_{a}" for a in apis} | {"__itt_api_init", "__itt_api_fini", "pyitt_collector_finish",
                                               "pyitt_collector_trace_path", "pyitt_collector_summary_path",
-                                                  "pyitt_collector_set_process_name", "pyitt_collector_merge"}
+                                                  "pyitt_collector_set_process_name", "pyitt_collector_merge",
+                                                  "pyitt_collector_set_end_signal"}
     assert exported == expected
 
 

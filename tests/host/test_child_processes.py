@@ -186,9 +186,9 @@ def test_nested_pool_in_a_worker(run_host):
     assert len(r.names) >= 1 + 2 + 2
 
 
-def test_a_crashing_child_loses_only_its_own_trace_and_os_exit_keeps_it(run_host):
+def test_crashed_and_killed_children_lose_only_their_own_events(run_host):
     r = run_host(["-R", "^(step|sibling)$"], """
-    import multiprocessing, os
+    import multiprocessing, os, signal
 
     def step():
         pass
@@ -196,6 +196,10 @@ def test_a_crashing_child_loses_only_its_own_trace_and_os_exit_keeps_it(run_host
     def crash():
         step()
         os.abort()
+
+    def killed():
+        step()
+        os.kill(os.getpid(), signal.SIGKILL)
 
     def leave():
         step(); step()
@@ -205,7 +209,7 @@ def test_a_crashing_child_loses_only_its_own_trace_and_os_exit_keeps_it(run_host
         step()
 
     if __name__ == "__main__":
-        processes = [multiprocessing.Process(target=f, name=f.__name__) for f in (crash, leave, sibling)]
+        processes = [multiprocessing.Process(target=f, name=f.__name__) for f in (crash, killed, leave, sibling)]
         for p in processes:
             p.start()
             p.join()
@@ -213,16 +217,30 @@ def test_a_crashing_child_loses_only_its_own_trace_and_os_exit_keeps_it(run_host
         step()
     """)
     assert r.result.returncode == 0, r.result.stderr
-    assert r.result.stdout == "[-6, 3, 0]\n"
+    assert r.result.stdout == "[-6, -9, 3, 0]\n"
+    assert r.count("step", "crash") == 1  # written at the crash, before dying of SIGABRT
     assert r.count("step", "leave") == 2  # os._exit wrote the trace first
     assert r.count("step", "sibling") == 1 and r.count("sibling", "sibling") == 1
     assert r.count("step", "main") == 1
-    assert r.count("step", "crash") == 0
-    assert "(1 without a trace)" in r.summary
-    [line] = [line for line in r.summary.splitlines() if "unfinished-" in line]
-    pid = int(line.split()[0])
+    assert "(2 with an incomplete trace)" in r.summary
+    [crashed] = [line for line in r.summary.splitlines() if "up to its crash: SIGABRT" in line]
+    assert " crash " in crashed
+    [lost] = [line for line in r.summary.splitlines() if "unfinished-" in line]  # SIGKILL: nothing written
+    pid = int(lost.split()[0])
     assert (r.out / f"unfinished-{pid}.txt").read_text().startswith("run ")
-    assert "1 left no trace" in r.result.stderr.splitlines()[-1]
+    assert "2 with an incomplete trace" in r.result.stderr.splitlines()[-1]
+
+
+def test_a_crashing_program_writes_its_trace_and_dies_of_its_signal(host, clean_env, tmp_path):
+    script = tmp_path / "crash.py"
+    script.write_text("import ctypes\ndef before(): pass\nbefore()\nctypes.string_at(0)\n")
+    out = tmp_path / "out"
+    result = run([host, "-R", "^before$", "-o", out, "--", script], env=clean_env, cwd=tmp_path)
+    assert result.returncode == -11, result.stderr  # SIGSEGV, as under python
+    [trace] = out.glob("trace-*.json")
+    events = json.loads(trace.read_text())["traceEvents"]
+    assert [e["name"] for e in events if e["ph"] == "X"] == ["before"]
+    assert "pyitt summary: " in result.stderr
 
 
 def test_options_reach_the_children(run_host):
