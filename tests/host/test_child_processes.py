@@ -3,6 +3,7 @@ options, writes its own trace, and the process the user started merges the run i
 import collections
 import itertools
 import json
+import re
 import sys
 import textwrap
 from pathlib import Path
@@ -275,6 +276,37 @@ def test_options_reach_the_children(run_host):
     assert r.count("hot") == 6 and r.count("outside_of_interest") == 6
     assert r.count("outside") == 0  # collection was paused outside hot, in the workers too
     assert "unmatched" not in r.result.stderr
+
+
+def test_builtin_regions_domain_and_labels_reach_the_workers(run_host):
+    r = run_host(["-b", "--domain", "mp", "--label", "line"], """
+    import multiprocessing
+
+    def helper():
+        pass
+
+    @profile
+    def job(x):
+        helper()
+        return x
+
+    def unprofiled(x):
+        helper()
+        return x
+
+    if __name__ == "__main__":
+        with multiprocessing.Pool(2) as pool:
+            pool.map(job, range(5))
+            pool.map(unprofiled, range(5))
+    """)
+    assert r.result.returncode == 0, r.result.stderr
+    events = [e for e in r.trace["traceEvents"] if e["ph"] == "X"]
+    assert {e["cat"] for e in events} == {"mp"}
+    jobs = [e for e in events if e["name"].startswith("[job]")]
+    helpers = [e for e in events if e["name"].startswith("[helper]")]
+    assert len(jobs) == 5 and len(helpers) == 5  # only inside the profile region: not from unprofiled
+    assert len({e["name"] for e in jobs}) == 1 and re.fullmatch(r"\[job\]\[:\d+\]", jobs[0]["name"])  # --label line
+    assert all(r.names[e["pid"]].startswith("SpawnPoolWorker-") for e in jobs)
 
 
 def test_no_follow_children_runs_them_as_plain_python(run_host, python_exe):
