@@ -5,7 +5,7 @@
 #include <fmt/format.h>
 #include <pybind11/embed.h>
 
-#include <atomic>
+#include <mutex>
 #include <chrono>
 #include <csignal>
 #include <ctime>
@@ -200,9 +200,13 @@ void Session::finish() { report(); }
 
 void Session::report() {
     if (!uses_builtin_collector_) return;
-    // Once per process: at exit, or earlier on SIGTERM (another thread) or os._exit.
-    static std::atomic<pid_t> reported_in{0};
-    if (reported_in.exchange(::getpid()) == ::getpid()) return;
+    // Once per process: at exit, or earlier on SIGTERM or a crash (the control thread) or os._exit.
+    // A second caller waits for the first: the process must not exit while the trace is half written.
+    static std::mutex reporting;
+    static pid_t reported_in = 0;
+    std::lock_guard lock(reporting);
+    if (reported_in == ::getpid()) return;
+    reported_in = ::getpid();
     auto* finish_collector = collector_function<unsigned long long()>("pyitt_collector_finish");
     if (finish_collector == nullptr) return;  // never loaded, or it failed and said so
     const unsigned long long events = finish_collector();
