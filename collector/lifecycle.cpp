@@ -6,6 +6,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <atomic>
 #include <cerrno>
 #include <cstdio>
 #include <new>
@@ -96,6 +97,8 @@ void mark_unfinished() {
     if (std::fclose(f) == 0) id.marker_path = path;
 }
 
+std::atomic<bool> g_mark_pending{false};
+
 void clear_unfinished_mark() {
     Identity& id = identity_state();
     std::lock_guard lock(id.mutex);
@@ -128,7 +131,10 @@ void child_after_fork() {
     g_warnings = new Warnings();  // the child may warn again, in its own name
     Identity& id = identity_state();
     new (&id.mutex) std::mutex();  // another thread of the parent may have held it
-    mark_unfinished();
+    // Not now: most forks of a program (subprocess, multiprocessing's helpers) exec at once and
+    // would leave a marker nobody removes. A forked child that records gets one at its first event.
+    id.marker_path.clear();
+    g_mark_pending.store(true);
 }
 
 __attribute__((constructor)) void on_load() {
@@ -156,6 +162,10 @@ void warn_once(const char* key, const std::string& message) {
     // write(2), not stdio: safe however late in exit we are, and never buffered into stdout's way.
     ssize_t ignored = write(STDERR_FILENO, line.data(), line.size());
     (void)ignored;
+}
+
+void mark_unfinished_if_forked() {
+    if (g_mark_pending.exchange(false)) mark_unfinished();
 }
 
 ProcessIdentity process_identity() {

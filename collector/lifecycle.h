@@ -26,4 +26,8 @@ struct ProcessIdentity {
 };
 ProcessIdentity process_identity();
 
+// A forked child marks itself unfinished (unfinished-<pid>.txt) when it first records, not at the
+// fork: called on the slow path that gives a thread its buffer.
+void mark_unfinished_if_forked();
+
 }  // namespace pyitt::collector

@@ -258,6 +258,7 @@ void buffers_init() {
 ThreadBuffer* thread_buffer() {
     if (tl_buffer != nullptr) return tl_buffer;
     if (g_mode.load(std::memory_order_relaxed) == kStopped) return nullptr;
+    mark_unfinished_if_forked();
     return create_buffer();
 }
 
