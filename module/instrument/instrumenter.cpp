@@ -36,24 +36,34 @@ thread_local ThreadStateOwner t_owner;
 // Python helpers of the instrumentation, compiled in. Their file name starts with "<pyitt", so
 // their own frames are never tasks.
 constexpr const char* kSupportSource = R"PY(
-import functools, inspect, threading
+import functools, threading
+
+# inspect's is*function tests by their code flags: importing inspect (dis, ast, tokenize...) would
+# cost every process ~10 ms at start, spawned pool workers included.
+_CO_GENERATOR, _CO_COROUTINE, _CO_ASYNC_GENERATOR = 0x20, 0x80, 0x200
+
+def _has_code_flag(func, flag):
+    while isinstance(func, functools.partial):
+        func = func.func
+    code = getattr(getattr(func, "__func__", func), "__code__", None)
+    return code is not None and bool(code.co_flags & flag)
 
 def decorate(region, func):
     """Wraps func so that `region` is entered around every run of it (each resumption for
     generators and coroutines, so the region is inactive while they are suspended)."""
     if isinstance(func, (staticmethod, classmethod)):
         return type(func)(decorate(region, func.__func__))
-    if inspect.isgeneratorfunction(func):
+    if _has_code_flag(func, _CO_GENERATOR):
         @functools.wraps(func)
         def generator_wrapper(*args, **kwargs):
             return (yield from _Stepper(region, func(*args, **kwargs)))
         return generator_wrapper
-    if inspect.iscoroutinefunction(func):
+    if _has_code_flag(func, _CO_COROUTINE):
         @functools.wraps(func)
         async def coroutine_wrapper(*args, **kwargs):
             return await _Stepper(region, func(*args, **kwargs))
         return coroutine_wrapper
-    if inspect.isasyncgenfunction(func):
+    if _has_code_flag(func, _CO_ASYNC_GENERATOR):
         @functools.wraps(func)
         async def async_generator_wrapper(*args, **kwargs):
             agen = func(*args, **kwargs)
@@ -190,7 +200,7 @@ void bind_block(py::class_<T>& cls) {
         })
         .def("__call__",
              [](py::object self, py::object func) {
-                 Busy busy(thread_state());  // inspect and functools at work: not the program's calls
+                 Busy busy(thread_state());  // functools at work: not the program's calls
                  return support_module().attr("decorate")(self, func);
              },
              py::arg("func"), "Use as a decorator: the same, around every run of func.");
@@ -252,7 +262,7 @@ void start(const Config& config) {
     g_domain = itt::domain_create(config.domain.c_str());
     if (g_domain == nullptr) return;  // no collector: every task would be dropped anyway
     configure_registry(config);
-    py::module_ support = support_module();  // its imports (inspect...) are ours: before the hooks
+    py::module_ support = support_module();  // its imports (functools...) are ours: before the hooks
 
     bool setprofile_needed = false;
     bool python_hooked = install_monitoring(config) || install_eval_frame();
