@@ -309,6 +309,24 @@ def test_builtin_regions_domain_and_labels_reach_the_workers(run_host):
     assert all(r.names[e["pid"]].startswith("SpawnPoolWorker-") for e in jobs)
 
 
+def test_setup_file_and_explain_reach_children(run_host, tmp_path):
+    setup = tmp_path / "setup.py"
+    setup.write_text("import builtins\nbuiltins.FROM_SETUP = 'set up'\n")
+    elsewhere = tmp_path / "elsewhere"  # the child's directory: relative paths must not change meaning
+    elsewhere.mkdir()
+    (elsewhere / "child.py").write_text("def in_child(): return FROM_SETUP\nprint(in_child())\n")
+    r = run_host(["-s", "setup.py", "--explain", "decisions.tsv", "-R", "^in_child$"], """
+    import subprocess, sys
+    subprocess.run([sys.executable, "child.py"], check=True, cwd=sys.argv[1])
+    """, str(elsewhere))
+    assert r.result.returncode == 0, r.result.stderr
+    assert r.result.stdout == "set up\n"
+    assert r.count("in_child", "python child.py") == 1
+    child_pid = next(pid for pid, name in r.names.items() if name == "python child.py")
+    assert (tmp_path / "decisions.tsv").exists()  # the main process's
+    assert "in_child" in (tmp_path / f"decisions-{child_pid}.tsv").read_text()
+
+
 def test_no_follow_children_runs_them_as_plain_python(run_host, python_exe):
     r = run_host(["--no-follow-children", "-R", "^work$"], POOL + """
     import subprocess, sys
