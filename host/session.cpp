@@ -1,19 +1,16 @@
 #include "session.h"
 
-#include <Python.h>
 #include <fmt/chrono.h>
 #include <fmt/format.h>
-#include <pybind11/embed.h>
 
-#include <mutex>
 #include <chrono>
 #include <csignal>
 #include <ctime>
 #include <filesystem>
 #include <fstream>
+#include <mutex>
 #include <sstream>
 #include <system_error>
-#include <pthread.h>
 #include <unistd.h>
 
 #include "collection_control.h"
@@ -21,7 +18,6 @@
 #include "itt_client.h"
 
 namespace fs = std::filesystem;
-namespace py = pybind11;
 
 namespace pyitt::host {
 namespace {
@@ -173,7 +169,8 @@ Session::Session(HostOptions& options, const std::vector<std::string>& python_ar
         // the merge at the end takes only those, even from a directory used before.
         if (!is_child) {
             const auto now = std::chrono::system_clock::now().time_since_epoch();
-            ::setenv(kRunVariable, fmt::format("{}-{}", ::getpid(), std::chrono::duration_cast<std::chrono::nanoseconds>(now).count()).c_str(), 1);
+            const auto now_ns = std::chrono::duration_cast<std::chrono::nanoseconds>(now).count();
+            ::setenv(kRunVariable, fmt::format("{}-{}", ::getpid(), now_ns).c_str(), 1);
         }
     }
 }
