@@ -70,6 +70,25 @@ Identity& identity_state() {
 
 // A process that dies before it writes its trace (SIGKILL, a crash) leaves this file behind, so the
 // merge in the process the user started can say which processes' traces are missing and why.
+// The marker's text; rewritten when the host names the process, so a killed process is listed by
+// its role. Caller holds id.mutex.
+bool write_marker(const Identity& id, const std::string& path) {
+    std::FILE* f = std::fopen(path.c_str(), "we");
+    if (f == nullptr) return false;
+    std::string command;
+    if (std::FILE* cmdline = std::fopen("/proc/self/cmdline", "re")) {
+        for (int c; (c = std::fgetc(cmdline)) != EOF;) command += c == 0 ? ' ' : static_cast<char>(c);
+        std::fclose(cmdline);
+    }
+    std::fprintf(f,
+                 "run %s\npid %ld\nparent %ld\nname %s\ncommand %s\n"
+                 "This process started recording but has not written its trace: it is still running, or it "
+                 "ended without running its exit handlers (killed by a signal, a crash).\n",
+                 id.identity.run_id.c_str(), static_cast<long>(getpid()), id.identity.parent_pid,
+                 id.identity.name.c_str(), command.c_str());
+    return std::fclose(f) == 0;
+}
+
 void mark_unfinished() {
     Identity& id = identity_state();
     std::lock_guard lock(id.mutex);
@@ -82,19 +101,7 @@ void mark_unfinished() {
     make_directories(dir);
     if (!dir.empty() && dir.back() != '/') dir += '/';
     const std::string path = dir + "unfinished-" + std::to_string(getpid()) + ".txt";
-    std::FILE* f = std::fopen(path.c_str(), "we");
-    if (f == nullptr) return;
-    std::string command;
-    if (std::FILE* cmdline = std::fopen("/proc/self/cmdline", "re")) {
-        for (int c; (c = std::fgetc(cmdline)) != EOF;) command += c == 0 ? ' ' : static_cast<char>(c);
-        std::fclose(cmdline);
-    }
-    std::fprintf(f,
-                 "run %s\npid %ld\nparent %ld\ncommand %s\n"
-                 "This process started recording but has not written its trace: it is still running, or it "
-                 "ended without running its exit handlers (killed by a signal, a crash).\n",
-                 id.identity.run_id.c_str(), static_cast<long>(getpid()), id.identity.parent_pid, command.c_str());
-    if (std::fclose(f) == 0) id.marker_path = path;
+    if (write_marker(id, path)) id.marker_path = path;
 }
 
 std::atomic<bool> g_mark_pending{false};
@@ -230,6 +237,7 @@ PYITT_COLLECTOR_EXPORT void pyitt_collector_set_process_name(const char* name) {
     auto& id = pyitt::collector::identity_state();
     std::lock_guard lock(id.mutex);
     id.identity.name = name != nullptr ? name : "";
+    if (!id.marker_path.empty()) pyitt::collector::write_marker(id, id.marker_path);
 }
 
 PYITT_COLLECTOR_EXPORT const char* pyitt_collector_trace_path(void) {

@@ -232,10 +232,11 @@ private:
             if (line.rfind("run ", 0) == 0) ours = line.substr(4) == run_;
             if (line.rfind("pid ", 0) == 0) p.pid = std::strtol(line.c_str() + 4, nullptr, 10);
             if (line.rfind("parent ", 0) == 0) p.parent = std::strtol(line.c_str() + 7, nullptr, 10);
+            if (line.rfind("name ", 0) == 0) p.name = line.substr(5);
             if (line.rfind("command ", 0) == 0) p.command = line.substr(8);
         }
         if (!ours) return;
-        p.name = "(no trace) " + p.command;
+        if (p.name.empty()) p.name = "(no trace) " + p.command;
         processes_.push_back(std::move(p));
     }
 

@@ -227,6 +227,7 @@ def test_crashed_and_killed_children_lose_only_their_own_events(run_host):
     [crashed] = [line for line in r.summary.splitlines() if "up to its crash: SIGABRT" in line]
     assert " crash " in crashed
     [lost] = [line for line in r.summary.splitlines() if "unfinished-" in line]  # SIGKILL: nothing written
+    assert lost.split()[2] == "killed"  # named by its role all the same
     pid = int(lost.split()[0])
     assert (r.out / f"unfinished-{pid}.txt").read_text().startswith("run ")
     assert "2 with an incomplete trace" in r.result.stderr.splitlines()[-1]
