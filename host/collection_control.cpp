@@ -3,6 +3,7 @@
 #include <fcntl.h>
 #include <poll.h>
 #include <pthread.h>
+#include <sys/stat.h>
 #include <pybind11/embed.h>
 #include <unistd.h>
 
@@ -112,9 +113,12 @@ public:
             return;
         }
         read_fd_ = fds[0];
+        struct stat info {};
+        g_signal_pipe_inode.store(::fstat(fds[1], &info) == 0 ? info.st_ino : 0);
         g_signal_fd.store(fds[1]);
         g_done_read_fd.store(done[0]);
         done_write_fd_ = done[1];
+        done_pipe_inode_ = ::fstat(done[1], &info) == 0 ? info.st_ino : 0;
         for (const auto& [signal, action] : signal_actions_) install_handler(signal, on_signal);
         for (int signal : ending_signals_) install_handler(signal, signal == SIGTERM ? on_signal : on_crash);
         thread_ = new std::thread([this] { run(); });
@@ -168,6 +172,7 @@ private:
     static constexpr int kCrashWaitMs = 5000;  // a collector wedged by the crash must not hang the process
 
     static inline std::atomic<int> g_signal_fd{-1};
+    static inline std::atomic<ino_t> g_signal_pipe_inode{0};
     static inline std::atomic<int> g_done_read_fd{-1};  // the thread writes a byte once the outputs are written
     static inline std::atomic<bool> g_running{false};
     static inline std::atomic<bool> g_crashing{false};
@@ -192,6 +197,9 @@ private:
     static void wake(unsigned char byte) {
         const int fd = g_signal_fd.load();
         if (fd < 0) return;
+        // Still our pipe? A program that closed it may have the number for a file of its own now.
+        struct stat info {};
+        if (::fstat(fd, &info) != 0 || info.st_ino != g_signal_pipe_inode.load()) return;
         [[maybe_unused]] const ssize_t written = ::write(fd, &byte, 1);  // a full pipe: already awake
     }
 
@@ -213,6 +221,8 @@ private:
     void write_for_crash(int signal) {
         write_outputs_(signal);
         const unsigned char byte = 1;
+        struct stat info {};
+        if (::fstat(done_write_fd_, &info) != 0 || info.st_ino != done_pipe_inode_) return;  // see wake()
         [[maybe_unused]] const ssize_t written = ::write(done_write_fd_, &byte, 1);
     }
 
@@ -245,6 +255,11 @@ private:
             if (::poll(&wait, 1, timeout_ms) <= 0) continue;
             unsigned char bytes[64];
             const ssize_t count = ::read(read_fd_, bytes, sizeof(bytes));
+            if (count == 0 || (count < 0 && errno != EAGAIN && errno != EINTR) || (wait.revents & POLLNVAL)) {
+                // The program closed our pipe (a daemon closing every descriptor): stop rather than spin.
+                g_running.store(false);
+                return;
+            }
             bool stop = false;
             for (ssize_t i = 0; i < count; ++i) {
                 if (bytes[i] == SIGTERM && ends_process(SIGTERM)) write_and_terminate();
@@ -267,6 +282,7 @@ private:
     std::vector<int> ending_signals_;
     void (*write_outputs_)(int signal) = nullptr;
     int done_write_fd_ = -1;
+    ino_t done_pipe_inode_ = 0;
 };
 
 ControlThread g_control;

@@ -502,3 +502,16 @@ def test_triggers_work_on_the_fallback_hook(traced, build_config, tmp_path):
     assert "another tool owns the fast call hook" in trace.result.stderr
     assert trace.counts() == {"inefficient": 1}
     assert trace.mark_names() == ["pause", "resume", "pause"]  # inside fib it is paused already
+
+
+def test_a_program_that_closes_every_descriptor_does_not_make_the_control_thread_spin(traced):
+    # Daemons close every inherited descriptor, the control thread's pipe included.
+    source = """
+    import os, time
+    os.closerange(3, 4096)
+    start = time.process_time()
+    time.sleep(0.5)
+    print(f"{time.process_time() - start:.3f}")
+    """
+    trace = traced("-R", "^nothing$", source=source)
+    assert float(trace.result.stdout) < 0.2  # a spinning thread would burn the whole half second
