@@ -244,6 +244,12 @@ private:
     }
 
     void run() {
+        // Signals for the process go to the program's threads, as under python: a program that blocks
+        // SIGTERM to sigwait() for it must not have this thread take it (our handlers, which run in
+        // whichever thread takes a signal, then wake this one through the pipe).
+        sigset_t all;
+        sigfillset(&all);
+        ::pthread_sigmask(SIG_BLOCK, &all, nullptr);
         for (;;) {
             apply_due_timers();
             int timeout_ms = -1;

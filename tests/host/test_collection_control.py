@@ -515,3 +515,16 @@ def test_a_program_that_closes_every_descriptor_does_not_make_the_control_thread
     """
     trace = traced("-R", "^nothing$", source=source)
     assert float(trace.result.stdout) < 0.2  # a spinning thread would burn the whole half second
+
+
+def test_a_program_that_waits_for_sigterm_itself_gets_it(traced):
+    # Blocked in every thread of the program, SIGTERM is the program's to sigwait() for, as under python.
+    source = """
+    import os, signal, time
+    signal.pthread_sigmask(signal.SIG_BLOCK, [signal.SIGTERM])
+    os.kill(os.getpid(), signal.SIGTERM)  # pending for the process until it asks for it
+    time.sleep(0.2)
+    print("got", signal.sigwait([signal.SIGTERM]))
+    """
+    trace = traced("-R", "^nothing$", source=source)
+    assert trace.result.stdout == f"got {int(signal.SIGTERM)}\n"
