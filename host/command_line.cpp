@@ -410,4 +410,26 @@ std::vector<std::string> decode_args(const std::string& encoded) {
     return args;
 }
 
+PythonProgram python_program(const std::vector<std::string>& argv) {
+    for (size_t i = 1; i < argv.size(); ++i) {
+        const std::string& word = argv[i];
+        if (word == "-") return {};
+        if (word == "--check-hash-based-pycs") {
+            ++i;
+            continue;
+        }
+        if (word.size() < 2 || word[0] != '-') return {PythonProgram::kScript, word};
+        if (word[1] == '-') continue;  // --help, --version...
+        for (size_t j = 1; j < word.size(); ++j) {
+            const char flag = word[j];
+            if (flag != 'c' && flag != 'm' && flag != 'W' && flag != 'X') continue;
+            std::string value = j + 1 < word.size() ? word.substr(j + 1) : (i + 1 < argv.size() ? argv[++i] : "");
+            if (flag == 'c') return {PythonProgram::kCommand, value};
+            if (flag == 'm') return {PythonProgram::kModule, value};
+            break;  // -W ARG, -X OPT: the rest of the word is their value
+        }
+    }
+    return {};
+}
+
 }  // namespace pyitt::host

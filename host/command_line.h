@@ -19,6 +19,13 @@ struct UsageError : std::runtime_error {
 // is a python command line and the options come from the marker. Throws UsageError.
 Invocation parse_invocation(const std::vector<std::string>& argv, const char* child_options);
 
+// What a python command line runs (python_argv[0] is argv0): a script, -m MODULE, -c CODE or stdin.
+struct PythonProgram {
+    enum Kind { kScript, kModule, kCommand, kStdin } kind = kStdin;
+    std::string text;  // the script's path, the module or the code
+};
+PythonProgram python_program(const std::vector<std::string>& python_argv);
+
 // Parses host option tokens alone (no program part): the inverse of HostOptions::to_args().
 HostOptions parse_host_options(const std::vector<std::string>& option_args);
 

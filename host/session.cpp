@@ -88,31 +88,13 @@ std::string find_builtin_collector(const std::string& host_executable) {
 }
 
 std::string program_label(const std::vector<std::string>& python_argv) {
-    std::string label = "stdin";
-    for (size_t i = 1; i < python_argv.size(); ++i) {
-        const std::string& word = python_argv[i];
-        if (word == "-") break;
-        if (word == "--" || word[0] != '-') {
-            const std::string& script = word == "--" ? (i + 1 < python_argv.size() ? python_argv[i + 1] : label)
-                                                     : word;
-            label = fs::path(script).stem().string();
-            break;
-        }
-        const std::string flags = word.substr(1);
-        const auto program_flag = flags.find_first_of("cmWX");
-        if (program_flag == std::string::npos) continue;
-        const char flag = flags[program_flag];
-        const bool argument_attached = program_flag + 1 < flags.size();
-        if (flag == 'c') {
-            label = "command";
-        } else if (flag == 'm') {
-            label = argument_attached ? flags.substr(program_flag + 1)
-                                      : (i + 1 < python_argv.size() ? python_argv[i + 1] : "module");
-        } else {
-            if (!argument_attached) ++i;  // -W ARG, -X OPT
-            continue;
-        }
-        break;
+    const PythonProgram program = python_program(python_argv);
+    std::string label;
+    switch (program.kind) {
+        case PythonProgram::kScript: label = fs::path(program.text).stem().string(); break;
+        case PythonProgram::kModule: label = program.text.empty() ? "module" : program.text; break;
+        case PythonProgram::kCommand: label = "command"; break;
+        case PythonProgram::kStdin: label = "stdin"; break;
     }
     std::string safe;
     for (char c : label) safe += (std::isalnum(static_cast<unsigned char>(c)) || c == '.' || c == '_' || c == '-') ? c : '_';
@@ -216,9 +198,7 @@ void Session::report() {
     if (auto* summary_path = collector_function<const char*()>("pyitt_collector_summary_path")) {
         if (const char* path = summary_path()) std::fputs(read_file(path).c_str(), stderr);
     }
-    std::error_code error;
-    std::string shown_dir = fs::proximate(output_dir_, error).string();
-    if (error) shown_dir = output_dir_;
+    const std::string shown_dir = shown_output_dir();
     if (trace == nullptr) {
         fmt::print(stderr, "pyitt-host: {} ITT events recorded, but the trace could not be written in {}/ (see above)\n",
                    events, shown_dir);
@@ -228,12 +208,17 @@ void Session::report() {
                shown_dir, fs::path(trace).filename().string());
 }
 
+// The output directory as the user would type it from here.
+std::string Session::shown_output_dir() const {
+    std::error_code error;
+    std::string shown = fs::proximate(output_dir_, error).string();
+    return error ? output_dir_ : shown;
+}
+
 // Several processes wrote into the output directory: merge those of this run and show the run's
 // summary. False when this process was the run's only one (the others were earlier runs').
 bool Session::report_run(unsigned long long own_events) {
-    std::error_code error;
-    std::string shown_dir = fs::proximate(output_dir_, error).string();
-    if (error) shown_dir = output_dir_;
+    const std::string shown_dir = shown_output_dir();
     using Merge = int(int*, unsigned long long*);
     auto* merge = collector_function<Merge>("pyitt_collector_merge");
     int incomplete = 0;

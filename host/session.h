@@ -34,6 +34,7 @@ private:
     void report();
 
     bool report_run(unsigned long long own_events);
+    std::string shown_output_dir() const;
 
     bool uses_builtin_collector_ = false;
     bool external_collector_ = false;

@@ -151,5 +151,21 @@ TEST(CollectionControl, UsageErrors) {
     }
 }
 
+TEST(PythonProgram, WhatAPythonCommandLineRuns) {
+    using Kind = PythonProgram::Kind;
+    const auto is = [](Args argv, Kind kind, const std::string& text) {
+        const PythonProgram program = python_program(argv);
+        EXPECT_EQ(program.kind, kind) << argv.back();
+        EXPECT_EQ(program.text, text) << argv.back();
+    };
+    is({"py", "-u", "-X", "dev", "script.py", "-c"}, Kind::kScript, "script.py");
+    is({"py", "-B", "-c", "print(1)", "--multiprocessing-fork"}, Kind::kCommand, "print(1)");
+    is({"py", "-Bc", "pass"}, Kind::kCommand, "pass");
+    is({"py", "-Wignore", "-mjson.tool"}, Kind::kModule, "json.tool");
+    is({"py", "--", "x.py"}, Kind::kScript, "x.py");
+    is({"py", "-"}, Kind::kStdin, "");
+    is({"py"}, Kind::kStdin, "");
+}
+
 }  // namespace
 }  // namespace pyitt::host
