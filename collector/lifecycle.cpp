@@ -68,8 +68,6 @@ Identity& identity_state() {
     return *s;
 }
 
-// A process that dies before it writes its trace (SIGKILL, a crash) leaves this file behind, so the
-// merge in the process the user started can say which processes' traces are missing and why.
 // The marker's text; rewritten when the host names the process, so a killed process is listed by
 // its role. Caller holds id.mutex.
 bool write_marker(const Identity& id, const std::string& path) {
@@ -89,6 +87,8 @@ bool write_marker(const Identity& id, const std::string& path) {
     return std::fclose(f) == 0;
 }
 
+// A process that dies before it writes its trace (SIGKILL, a crash) leaves unfinished-<pid>.txt behind, so the
+// merge in the process the user started can say which processes' traces are missing and why.
 void mark_unfinished() {
     Identity& id = identity_state();
     std::lock_guard lock(id.mutex);

@@ -106,7 +106,7 @@ def _stop_forkserver():
         pass
 
 def install():
-    if method is not None and method == "fork" and warn_fork:
+    if method == "fork" and warn_fork:
         _warn_fork_once()
     if not is_child:
         import atexit

@@ -25,7 +25,8 @@ namespace {
 pyitt::host::Session* g_session = nullptr;
 
 // Writes what this process recorded: at interpreter finalisation, or earlier when it ends by
-// os._exit (forked workers) or, in a child, by SIGTERM. Once per process (a forked child has its own).
+// os._exit (forked workers). Once per process (a forked child has its own). SIGTERM and crashes
+// write from the control thread instead (Session::start), without the instrumentation's part.
 void finish_process() {
     static pid_t finished_in = 0;
     if (finished_in == ::getpid()) return;
