@@ -87,8 +87,8 @@ bool write_marker(const Identity& id, const std::string& path) {
     return std::fclose(f) == 0;
 }
 
-// A process that dies before it writes its trace (SIGKILL, a crash) leaves unfinished-<pid>.txt behind, so the
-// merge in the process the user started can say which processes' traces are missing and why.
+// A process that dies before it writes its trace (SIGKILL) leaves unfinished-<pid>.txt behind, so
+// the merge in the process the user started can say which processes' traces are missing and why.
 void mark_unfinished() {
     Identity& id = identity_state();
     std::lock_guard lock(id.mutex);
