@@ -3,14 +3,18 @@
 #include <fmt/chrono.h>
 #include <fmt/format.h>
 
+#include <cerrno>
 #include <chrono>
 #include <csignal>
+#include <cstring>
 #include <ctime>
 #include <filesystem>
 #include <fstream>
 #include <mutex>
 #include <sstream>
 #include <system_error>
+#include <pwd.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "collection_control.h"
@@ -29,14 +33,38 @@ constexpr const char* kRunVariable = "PYITT_RUN_ID";
 
 Session* g_session_for_signals = nullptr;
 
+// Made here, not only named: runs started in the same second in the same directory (a job array)
+// must each get a directory of their own, so the name is claimed by mkdir itself, which fails for
+// every process but one.
 std::string default_output_dir(const std::vector<std::string>& python_argv) {
     const std::time_t now = std::time(nullptr);
     const std::string base = fmt::format("pyitt-output/{}-{:%Y%m%d-%H%M%S}", program_label(python_argv),
                                          fmt::localtime(now));
-    std::string dir = base;
     std::error_code error;
-    for (int n = 2; fs::exists(dir, error); ++n) dir = fmt::format("{}-{}", base, n);
-    return dir;
+    fs::create_directories(fs::path(base).parent_path(), error);
+    std::string dir = base;
+    for (int n = 2;; ++n) {
+        if (::mkdir(dir.c_str(), 0777) == 0) return dir;
+        if (errno != EEXIST) {
+            throw UsageError(fmt::format("cannot create the output directory '{}': {}; give one with -o DIR", dir,
+                                         std::strerror(errno)));
+        }
+        dir = fmt::format("{}-{}", base, n);
+    }
+}
+
+// Another user who can write into the output directory can put a symlink where a trace is about
+// to be written (the names are predictable), and a run as root then overwrites what it points to.
+void warn_if_others_can_write(const std::string& dir) {
+    struct stat info {};
+    if (::stat(dir.c_str(), &info) != 0 || info.st_uid == ::geteuid()) return;
+    const bool owner_writes = (info.st_mode & S_IWUSR) != 0 && info.st_uid != 0;
+    if (!owner_writes && (info.st_mode & (S_IWGRP | S_IWOTH)) == 0) return;
+    const passwd* owner = ::getpwuid(info.st_uid);
+    const std::string owner_name = owner != nullptr ? owner->pw_name : fmt::format("uid {}", info.st_uid);
+    fmt::print(stderr, "pyitt-host: warning: the output directory '{}' belongs to {} and others than you can write "
+                       "into it (mode {:o}): they can replace or read the trace; give -o a directory of your own\n",
+               dir, owner_name, info.st_mode & 07777);
 }
 
 // An unwritable output directory is a usage error before anything runs, not a lost trace later.
@@ -145,6 +173,7 @@ Session::Session(HostOptions& options, const std::vector<std::string>& python_ar
                                       : (output_variable != nullptr && *output_variable) ? output_variable
                                                                                           : default_output_dir(python_argv);
         output_dir_ = prepare_output_dir(requested);
+        if (!is_child) warn_if_others_can_write(output_dir_);
         options.output_dir = output_dir_;
         ::setenv(kOutputVariable, output_dir_.c_str(), 1);
         // Every process of this run (children inherit it) writes into the directory with this mark;
