@@ -6,6 +6,7 @@
 #include <CLI/CLI.hpp>
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <array>
 #include <cmath>
 #include <cstdio>
@@ -13,6 +14,7 @@
 #include <utility>
 
 #include "collection_control.h"
+#include "config_file.h"
 #include "version.h"
 
 namespace pyitt::host {
@@ -69,7 +71,8 @@ public:
                       "import machinery, threading.py, json's encoder/decoder)")
             ->group("Filters");
 
-        app_.set_config("-c,--config", "", "Read options from a TOML file whose keys are the long option names")
+        // Read by config_file_words, not by CLI11's reader, which drops what it does not understand.
+        app_.add_option("-c,--config", config_file_, "Read options from a TOML file whose keys are the long option names")
             ->type_name("FILE")
             ->group("Run");
         app_.add_option("-s,--setup", options.setup_file,
@@ -150,6 +153,27 @@ public:
 
     bool show_version() const { return show_version_; }
     std::string help() const { return app_.help(); }
+    const std::string& config_file() const { return config_file_; }
+
+    // The option a config file's key names (its long name), if a config file may set it.
+    const CLI::Option* config_option(const std::string& key) const {
+        if (key == "help" || key == "version" || key == "config" || key.empty() || key[0] == '-') return nullptr;
+        const CLI::Option* option = app_.get_option_no_throw("--" + key);
+        return option != nullptr && !option->get_group().empty() ? option : nullptr;
+    }
+
+    // Every key a config file may use, for suggestions.
+    std::vector<std::string> config_keys() const {
+        std::vector<std::string> keys;
+        for (const CLI::Option* option : app_.get_options()) {
+            for (const std::string& name : option->get_lnames()) {
+                if (config_option(name) != nullptr) keys.push_back(name);
+            }
+        }
+        return keys;
+    }
+
+    bool given(const CLI::Option& option) const { return option.count() > 0; }
 
 private:
     void add_collection_control(HostOptions& options) {
@@ -230,7 +254,92 @@ private:
 
     CLI::App app_;
     bool show_version_ = false;
+    std::string config_file_;
 };
+
+// The edit distance between two keys, to suggest the key a typo meant.
+size_t edit_distance(const std::string& a, const std::string& b) {
+    std::vector<size_t> previous(b.size() + 1), current(b.size() + 1);
+    for (size_t j = 0; j <= b.size(); ++j) previous[j] = j;
+    for (size_t i = 1; i <= a.size(); ++i) {
+        current[0] = i;
+        for (size_t j = 1; j <= b.size(); ++j) {
+            const size_t replace = previous[j - 1] + (a[i - 1] == b[j - 1] ? 0 : 1);
+            current[j] = std::min({previous[j] + 1, current[j - 1] + 1, replace});
+        }
+        std::swap(previous, current);
+    }
+    return previous[b.size()];
+}
+
+std::string unknown_key_message(const std::string& key, const OptionParser& parser) {
+    std::string spelled = key;
+    std::replace(spelled.begin(), spelled.end(), '_', '-');
+    std::string best;
+    size_t best_distance = std::max<size_t>(2, spelled.size() / 4) + 1;
+    for (const std::string& candidate : parser.config_keys()) {
+        const size_t distance = edit_distance(spelled, candidate);
+        if (distance < best_distance) {
+            best = candidate;
+            best_distance = distance;
+        }
+    }
+    if (!best.empty()) return fmt::format("unknown key '{}' (did you mean '{}'?)", key, best);
+    return fmt::format("unknown key '{}' (the keys are the long option names of pyitt-host --help, without the "
+                       "dashes)",
+                       key);
+}
+
+// One entry of a config file as the option words it stands for, or why it cannot be.
+std::vector<std::string> config_entry_words(const ConfigEntry& entry, const CLI::Option& option,
+                                            const std::string& file) {
+    const std::string name = "--" + entry.key;
+    const ConfigValue& value = entry.value;
+    const auto wrong_type = [&](const char* expected) {
+        return ConfigError(file, entry.line,
+                           fmt::format("'{}' takes {}, not {}", entry.key, expected, value.describe_type()));
+    };
+    if (option.get_items_expected_max() == 0) {  // a flag
+        if (value.type != ConfigValue::Type::kBoolean) throw wrong_type("true or false");
+        return value.text == "true" ? std::vector<std::string>{name} : std::vector<std::string>{};
+    }
+    const bool seconds = option.get_type_name() == "SECONDS";
+    const auto scalar_word = [&](const ConfigValue& scalar) {
+        const bool fits = seconds ? scalar.type == ConfigValue::Type::kNumber : scalar.type == ConfigValue::Type::kString;
+        if (!fits) {
+            throw wrong_type(seconds ? "a number of seconds"
+                             : option.get_items_expected_max() > 1 ? "a string or an array of strings"
+                                                                   : "a string");
+        }
+        return fmt::format("{}={}", name, scalar.text);
+    };
+    if (value.type != ConfigValue::Type::kArray) return {scalar_word(value)};
+    if (option.get_items_expected_max() <= 1) throw wrong_type(seconds ? "a number of seconds" : "a string");
+    std::vector<std::string> words;
+    for (const ConfigValue& item : value.items) words.push_back(scalar_word(item));
+    return words;
+}
+
+// The option words of a config file, checked one entry at a time so that every mistake has its
+// line, without those the command line gives (which win, as with CLI11's own config files).
+std::vector<std::string> config_file_words(const std::string& file, const OptionParser& command_line) {
+    std::vector<std::string> words;
+    for (const ConfigEntry& entry : read_config_file(file)) {
+        const CLI::Option* option = command_line.config_option(entry.key);
+        if (option == nullptr) throw ConfigError(file, entry.line, unknown_key_message(entry.key, command_line));
+        std::vector<std::string> entry_words = config_entry_words(entry, *option, file);
+        HostOptions scratch;
+        OptionParser check(scratch);
+        try {
+            check.parse(entry_words);
+        } catch (const CLI::ParseError& error) {
+            throw ConfigError(file, entry.line, error.what());
+        }
+        if (command_line.given(*option)) continue;
+        words.insert(words.end(), entry_words.begin(), entry_words.end());
+    }
+    return words;
+}
 
 bool looks_like_option(const std::string& token) { return token.size() > 1 && token[0] == '-'; }
 
@@ -304,6 +413,14 @@ Invocation parse_invocation(const std::vector<std::string>& argv, const char* ch
 
     try {
         parser.parse(host_tokens);
+        if (!parser.config_file().empty()) {
+            // Parsed again with the file's options first: the parser is bound to invocation.options.
+            std::vector<std::string> words = config_file_words(parser.config_file(), parser);
+            words.insert(words.end(), host_tokens.begin(), host_tokens.end());
+            invocation.options = HostOptions();
+            OptionParser with_config(invocation.options);
+            with_config.parse(words);
+        }
     } catch (const CLI::CallForHelp&) {
         std::fputs(parser.help().c_str(), stdout);
         invocation.exit_now = 0;
