@@ -346,11 +346,13 @@ long long monotonic_now_ns() {
         .count();
 }
 
-void prepare_trigger_report(HostOptions& options) {
+void prepare_trigger_report(HostOptions& options, const std::string& output_dir) {
     if (options.resume_on.empty() && options.pause_on.empty()) return;
+    // The output directory keeps it with the run's other files, whatever ends the run.
     const char* tmp = std::getenv("TMPDIR");
-    std::string path = fmt::format("{}/pyitt-triggers-XXXXXX", tmp != nullptr && *tmp != '\0' ? tmp : "/tmp");
-    const int fd = ::mkstemp(path.data());
+    std::string path = !output_dir.empty() ? output_dir + "/.pyitt-triggers-XXXXXX"
+                       : fmt::format("{}/pyitt-triggers-XXXXXX", tmp != nullptr && *tmp != '\0' ? tmp : "/tmp");
+    const int fd = ::mkostemp(path.data(), O_CLOEXEC);
     if (fd < 0) return;  // the warning then considers this process alone
     ::close(fd);
     options.trigger_report = path;

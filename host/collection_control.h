@@ -24,8 +24,9 @@ bool starts_paused(const HostOptions& options);
 long long monotonic_now_ns();
 
 // In the process the user started, with --resume-on or --pause-on: creates the (empty) file where
-// children report the patterns they matched, and names it in the options they inherit.
-void prepare_trigger_report(HostOptions& options);
+// children report the patterns they matched, and names it in the options they inherit. In the
+// built-in collector's output directory when there is one (given here), else in $TMPDIR.
+void prepare_trigger_report(HostOptions& options, const std::string& output_dir);
 
 // Before the program (GIL held): sets the scope, pauses if the options start paused, applies the
 // timers already due (a child started late), installs the signal handlers and starts the control

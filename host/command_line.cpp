@@ -357,6 +357,8 @@ HostOptions parse_host_options(const std::vector<std::string>& option_args) {
     OptionParser parser(options);
     try {
         parser.parse(option_args);
+    } catch (const CLI::CallForHelp&) {
+        throw UsageError("--help is not an option a child process takes");
     } catch (const CLI::ParseError& error) {
         throw UsageError(error.what());
     }
@@ -527,7 +529,10 @@ std::vector<std::string> decode_args(const std::string& encoded) {
     return args;
 }
 
-PythonProgram python_program(const std::vector<std::string>& argv) {
+namespace {
+
+// Reads python's options as python does, up to what they run; the one-letter flags go to `flags`.
+PythonProgram read_python_options(const std::vector<std::string>& argv, std::string& flags) {
     for (size_t i = 1; i < argv.size(); ++i) {
         const std::string& word = argv[i];
         if (word == "-") return {};
@@ -539,7 +544,10 @@ PythonProgram python_program(const std::vector<std::string>& argv) {
         if (word[1] == '-') continue;  // --help, --version...
         for (size_t j = 1; j < word.size(); ++j) {
             const char flag = word[j];
-            if (flag != 'c' && flag != 'm' && flag != 'W' && flag != 'X') continue;
+            if (flag != 'c' && flag != 'm' && flag != 'W' && flag != 'X') {
+                flags += flag;
+                continue;
+            }
             std::string value = j + 1 < word.size() ? word.substr(j + 1) : (i + 1 < argv.size() ? argv[++i] : "");
             if (flag == 'c') return {PythonProgram::kCommand, value};
             if (flag == 'm') return {PythonProgram::kModule, value};
@@ -547,6 +555,19 @@ PythonProgram python_program(const std::vector<std::string>& argv) {
         }
     }
     return {};
+}
+
+}  // namespace
+
+PythonProgram python_program(const std::vector<std::string>& argv) {
+    std::string flags;
+    return read_python_options(argv, flags);
+}
+
+bool python_ignores_environment(const std::vector<std::string>& argv) {
+    std::string flags;
+    read_python_options(argv, flags);
+    return flags.find_first_of("EI") != std::string::npos;
 }
 
 }  // namespace pyitt::host

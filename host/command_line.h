@@ -26,6 +26,10 @@ struct PythonProgram {
 };
 PythonProgram python_program(const std::vector<std::string>& python_argv);
 
+// Whether a python command line has -E or -I (also among other flags: -IS), with which python
+// ignores its PYTHON* variables. A child started so ignores PYITT_HOST_OPTIONS too.
+bool python_ignores_environment(const std::vector<std::string>& python_argv);
+
 // Parses host option tokens alone (no program part): the inverse of HostOptions::to_args().
 HostOptions parse_host_options(const std::vector<std::string>& option_args);
 

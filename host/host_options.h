@@ -66,8 +66,8 @@ struct Invocation {
 };
 
 // The environment variable that marks a process started by a program running under pyitt-host
-// with sys.executable: its value holds the parent's options (encode_args), and its presence makes
-// the host read its whole argv as a python command line.
+// with sys.executable: its value hands over the run's options (options_handover.h), and its
+// presence makes the host read its whole argv as a python command line.
 inline constexpr const char* kChildOptionsVariable = "PYITT_HOST_OPTIONS";
 
 std::string encode_args(const std::vector<std::string>& args);

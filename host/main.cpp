@@ -1,5 +1,6 @@
 // pyitt-host: parse the command line, hand the options to future children, run the program.
 #include <fmt/format.h>
+#include <pybind11/pybind11.h>
 
 #include <cerrno>
 #include <climits>
@@ -8,6 +9,7 @@
 #include <filesystem>
 #include <memory>
 #include <string>
+#include <system_error>
 #include <unistd.h>
 #include <vector>
 
@@ -16,7 +18,9 @@
 #include "command_line.h"
 #include "instrumenter.h"
 #include "interpreter.h"
+#include "options_handover.h"
 #include "program_setup.h"
+#include "run_files.h"
 #include "session.h"
 #include "version.h"
 
@@ -36,6 +40,63 @@ void finish_process() {
     g_session->finish();
 }
 
+// os._exit's hook: this process's output, then (in the process the user started) the run's files.
+void finish_process_and_run() {
+    finish_process();
+    pyitt::host::remove_run_files();
+}
+
+// The filters are Python regexes, which the instrumentation compiles when it starts; compiled here
+// first, so that a mistake ends the run before it has made files for its children.
+bool patterns_compile(const pyitt::host::HostOptions& options) {
+    namespace py = pybind11;
+    const py::object compile = py::module_::import("re").attr("compile");
+    for (const auto* patterns : {&options.include_functions, &options.exclude_functions, &options.restrict_functions,
+                                 &options.include_modules, &options.exclude_modules, &options.restrict_modules,
+                                 &options.resume_on, &options.pause_on}) {
+        for (const std::string& pattern : *patterns) {
+            try {
+                compile(pattern);
+            } catch (py::error_already_set& error) {
+                fmt::print(stderr, "pyitt-host: error: '{}' is not a Python regular expression: {}\n", pattern,
+                           py::str(error.value()).cast<std::string>());
+                return false;
+            }
+        }
+    }
+    return true;
+}
+
+std::string temporary_dir() {
+    const char* tmp = std::getenv("TMPDIR");
+    return tmp != nullptr && *tmp != '\0' ? tmp : "/tmp";
+}
+
+// In the process the user started, once every check of its command line has passed (so that a
+// mistake leaves nothing behind): the files its children need, and PYITT_HOST_OPTIONS naming them,
+// set in os.environ too since python has read the environment by now.
+void hand_over_to_children(pyitt::host::HostOptions& options, const pyitt::host::Session& session) {
+    using namespace pyitt::host;
+    const std::string& output_dir = session.output_dir();
+    // With the built-in collector the files are in its output directory, and it takes those signals.
+    if (output_dir.empty()) remove_run_files_on_ending_signals();
+    prepare_trigger_report(options, output_dir);
+    remove_at_run_end(options.trigger_report);
+    if (!options.follow_children) return;
+    const std::string dir = output_dir.empty() ? temporary_dir() : output_dir;
+    try {
+        const OptionsHandover handover = hand_over_options(options.to_args(), dir);
+        remove_at_run_end(handover.file);
+        pybind11::module_::import("os").attr("environ")[kChildOptionsVariable] = handover.value;
+    } catch (const std::system_error& error) {
+        fmt::print(stderr, "pyitt-host: error: cannot write the options for the program's child processes: {}\n",
+                   error.what());
+        remove_run_files();
+        std::fflush(stderr);
+        std::_Exit(1);
+    }
+}
+
 // Children may start in another directory: they get the files the user named as absolute paths.
 void make_absolute(std::string& path) {
     std::error_code error;
@@ -48,8 +109,12 @@ int main(int argc, char** argv) {
     using namespace pyitt::host;
     const std::vector<std::string> args(argv, argv + argc);
 
-    const char* inherited_options = std::getenv(kChildOptionsVariable);
+    // Not from a set-user-ID pyitt-host: the options name files to run (-s) and libraries to load.
+    const char* inherited_options = ::secure_getenv(kChildOptionsVariable);
     const bool is_child = inherited_options != nullptr;
+    // python -E / -I: python ignores its environment, and such a child runs as the plain embedded
+    // python would: no options from the environment (no -s file, no collector), no instrumentation.
+    const bool plain_python = is_child && python_ignores_environment(args);
     HostPaths paths{own_executable(), PYITT_EMBEDDED_PYTHON};
     if (paths.host_executable.empty()) {
         fmt::print(stderr, "pyitt-host: error: cannot find its own path (/proc/self/exe): {}\n",
@@ -62,7 +127,16 @@ int main(int argc, char** argv) {
     std::unique_ptr<Session> session;
     bool instrumented = true;
     try {
-        invocation = parse_invocation(args, inherited_options);
+        if (plain_python) {
+            invocation = parse_invocation(args, "");
+            invocation.options.collector = "none";
+            invocation.options.follow_children = false;  // sys.executable: the embedded python
+            instrumented = false;
+        } else if (is_child) {
+            invocation = parse_invocation(args, inherited_option_words(inherited_options).c_str());
+        } else {
+            invocation = parse_invocation(args, nullptr);
+        }
         if (invocation.exit_now) return *invocation.exit_now;
         if (is_child && is_resource_tracker(invocation.python_argv)) {
             invocation.options.collector = "none";  // multiprocessing's helper, not the program
@@ -78,25 +152,28 @@ int main(int argc, char** argv) {
         invocation.options.run_started_ns = started_ns;
         make_absolute(invocation.options.setup_file);
         make_absolute(invocation.options.explain_file);
-        prepare_trigger_report(invocation.options);
     }
 
     // Every process the program starts with sys.executable comes back to this host, reads its
-    // argv as python does, and takes these (resolved) options; unless it is not to be followed,
-    // and then sys.executable is the embedded python itself.
-    if (invocation.options.follow_children) {
-        ::setenv(kChildOptionsVariable, encode_args(invocation.options.to_args()).c_str(), 1);
-    } else {
-        ::unsetenv(kChildOptionsVariable);
-    }
-    static const HostOptions* options = &invocation.options;
+    // argv as python does, and takes the options of the run's first process (hand_over_to_children),
+    // unchanged all the way down; unless they are not to be followed, and then sys.executable is the
+    // embedded python itself.
+    static HostOptions* options = &invocation.options;
     static std::string role = process_role(invocation.python_argv, is_child);
     return run_python(invocation, paths,
                       {[is_child, instrumented] {
                            g_session->start();
                            if (!instrumented) return;
                            name_this_process(role);
-                           prepare_child_processes(*options, is_child, g_session->external_collector(), finish_process);
+                           prepare_child_processes(*options, is_child, g_session->external_collector(),
+                                                   finish_process_and_run);
+                           if (!is_child) {
+                               if (!patterns_compile(*options)) {
+                                   std::fflush(stderr);
+                                   std::_Exit(2);
+                               }
+                               hand_over_to_children(*options, *g_session);
+                           }
                            prepare_program(*options, is_child);
                        },
                        [] { finish_process(); }});

@@ -25,6 +25,9 @@ public:
     // The calls go to a collector that is not ours (VTune's).
     bool external_collector() const { return external_collector_; }
 
+    // Where the built-in collector writes (absolute), or empty when it is not the collector.
+    const std::string& output_dir() const { return output_dir_; }
+
     // At interpreter finalisation (also after KeyboardInterrupt), or when the process ends by
     // os._exit: has the built-in collector write its files and, in the process the user started,
     // prints the summary (merging the run's processes) and where things went. Once per process.

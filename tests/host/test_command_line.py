@@ -58,7 +58,7 @@ def test_filters_are_accepted_before_the_script(host, clean_env, show):
     assert result.returncode == 0, result.stderr
     argv, options = result.stdout.splitlines()
     assert argv == f"['{show}', 'arg']"
-    assert options.split()[:7] == ["--function-include=fib", "--function-include=run", "--function-exclude=x",
+    assert options.split()[2:9] == ["--function-include=fib", "--function-include=run", "--function-exclude=x",
                                "--function-restrict=y", "--module-include=a", "--module-exclude=b",
                                "--module-restrict=c"]
 
@@ -69,18 +69,33 @@ def test_words_after_the_script_belong_to_the_script(host, clean_env, show):
     assert result.stdout.splitlines()[0] == f"['{show}', '-I', 'fib', '--', '--help']"
 
 
-def test_child_reads_argv_as_python_with_inherited_options(host, clean_env, show):
-    env = dict(clean_env, PYITT_HOST_OPTIONS="--function-include=fib")
-    result = run([host, "-c", "import os, sys; print(sys.argv, os.environ['PYITT_HOST_OPTIONS'])", "x"], env=env)
+def test_child_reads_argv_as_python_with_inherited_options(host, clean_env, tmp_path):
+    child = "import os, sys; print(sys.argv, os.environ['PYITT_HOST_OPTIONS'])"
+    parent = tmp_path / "parent.py"
+    parent.write_text(f"import subprocess, sys\nsubprocess.run([sys.executable, '-c', {child!r}, 'x'], check=True)\n")
+    result = run([host, "--collector", "none", "-I", "fib", "--", parent], env=clean_env)
     assert result.returncode == 0, result.stderr
-    assert result.stdout.startswith("['-c', 'x'] --function-include=fib")
+    assert re.fullmatch(r"\['-c', 'x'\] pyitt-host/1 run=\d+\.\d+ --function-include=fib .*\n", result.stdout)
 
 
-def test_broken_inherited_options_are_a_usage_error(host, clean_env):
-    env = dict(clean_env, PYITT_HOST_OPTIONS="--no-such-option")
-    result = run([host, "-c", "pass"], env=env)
-    assert result.returncode == 2
-    assert "PYITT_HOST_OPTIONS" in result.stderr and len(result.stderr.splitlines()) == 1
+@pytest.mark.parametrize("value", ["--no-such-option", "--function-include=fib", "--help", "", "pyitt-host/1",
+                                   "pyitt-host/1 run=1.1 --domain=x", "pyitt-host/9 run=1.1"])
+def test_inherited_options_not_from_a_running_pyitt_host_are_refused(host, clean_env, value):
+    """A variable left in a shell or a job script, or written by hand, is not a run to join."""
+    result = run([host, "-c", "print('ran')"], env=dict(clean_env, PYITT_HOST_OPTIONS=value))
+    assert result.returncode == 2 and result.stdout == ""
+    assert len(result.stderr.splitlines()) == 1, result.stderr
+    assert result.stderr.startswith("pyitt-host: error: PYITT_HOST_OPTIONS ") and "unset PYITT_HOST_OPTIONS" in result.stderr
+
+
+def test_inherited_options_of_a_run_that_ended_are_refused(host, clean_env, tmp_path):
+    parent = tmp_path / "parent.py"
+    parent.write_text("import os\nprint(os.environ['PYITT_HOST_OPTIONS'])\n")
+    left = run([host, "--collector", "none", parent], env=clean_env).stdout.strip()
+    assert left.startswith("pyitt-host/1 run=")
+    result = run([host, "-c", "print('ran')"], env=dict(clean_env, PYITT_HOST_OPTIONS=left))
+    assert result.returncode == 2 and result.stdout == ""
+    assert len(result.stderr.splitlines()) == 1 and "no longer running" in result.stderr, result.stderr
 
 
 def test_extension_module_imports_in_plain_python(build_dir, python_exe, clean_env):
