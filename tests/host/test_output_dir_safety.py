@@ -5,6 +5,7 @@ import os
 import re
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -19,15 +20,22 @@ def test_concurrent_runs_each_get_their_own_default_directory(host, clean_env, t
     env = {k: v for k, v in clean_env.items() if k != "PYITT_OUTPUT_DIR"}
     script = tmp_path / "job.py"
     script.write_text("def work(): pass\nwork()\n")
-    runs = 24
-    processes = [subprocess.Popen([str(host), "-R", "^work$", "--", str(script)], cwd=tmp_path, env=env,
-                                  stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True) for _ in range(runs)]
+    gate = tmp_path / "gate"
+    os.mkfifo(gate)
+    runs = 40
+    # Held at the gate until all have started, then let go at once, as a job array's tasks are.
+    command = f'read go < "{gate}" && exec "{host}" -R "^work$" -- "{script}"'
+    processes = [subprocess.Popen(["sh", "-c", command], cwd=tmp_path, env=env, stdout=subprocess.DEVNULL,
+                                  stderr=subprocess.PIPE, text=True) for _ in range(runs)]
+    time.sleep(0.5)
+    with open(gate, "w") as opened:
+        opened.write("go\n" * runs)
     reported = []
     for process in processes:
         _, stderr = process.communicate(timeout=300)
         assert process.returncode == 0, stderr
         reported += re.findall(r"trace in (\S+)/ ", stderr)
-    assert len(reported) == runs and len(set(reported)) == runs, reported
+    assert len(reported) == runs and len(set(reported)) == runs, sorted(reported)
     directories = sorted((tmp_path / "pyitt-output").iterdir())
     assert len(directories) == runs
     for directory in directories:
