@@ -220,6 +220,7 @@ PYITT_ITT_EXPORT void __itt_thread_set_name(const char* name) {
     fill(r, ts, Kind::kThreadName, 0, slots, nullptr, len);
     std::memcpy(&ext_at(r, 0), name, len);
     commit(1 + slots);
+    remember_thread_name(name, len);
 }
 PYITT_ITT_EXPORT void __itt_thread_ignore(void) {
     if (ThreadBuffer* b = thread_buffer()) {

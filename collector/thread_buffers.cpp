@@ -14,12 +14,16 @@
 #include <mutex>
 #include <thread>
 
+#include "clock.h"
 #include "lifecycle.h"
 
 namespace pyitt::collector {
 
 std::atomic<int> g_mode{kRecording};
 constinit thread_local ThreadBuffer* tl_buffer __attribute__((tls_model("initial-exec"))) = nullptr;
+// Set in a forked child on the thread that survived the fork: its name, recorded with its first
+// buffer there (not at the fork: most forks exec at once and record nothing).
+constinit thread_local char* tl_name_after_fork = nullptr;
 
 namespace {
 
@@ -207,6 +211,7 @@ void retire(ThreadBuffer* b) {
     (*g_threads)[b->index].live = nullptr;  // an array still with the spill writer is freed by it
     std::free(b->recs);
     std::free(b->spare);
+    std::free(b->name);
     delete b;
 }
 
@@ -228,7 +233,7 @@ ThreadBuffer* create_buffer() {
         std::free(spare);
         return nullptr;
     }
-    auto* b = new ThreadBuffer{recs, records, {0}, 0, 0, false, spare};
+    auto* b = new ThreadBuffer{recs, records, {0}, 0, 0, false, spare, nullptr};
     {
         std::lock_guard lock(g_mutex);
         if (g_mode.load() == kStopped) {
@@ -242,6 +247,16 @@ ThreadBuffer* create_buffer() {
     }
     (void)&tl_retirer;  // odr-use: registers the thread-exit hook for this thread
     tl_buffer = b;
+    if (char* name = tl_name_after_fork) {
+        tl_name_after_fork = nullptr;
+        const std::size_t length = std::strlen(name);
+        const std::uint32_t slots = payload_slots(length);
+        Record* r = b->recs;
+        *r = Record{now_ticks(), Kind::kThreadName, 0, slots, nullptr, length};
+        std::memcpy(&ext_at(r, 0), name, length);
+        b->pos.store(1 + slots, std::memory_order_release);
+        b->name = name;
+    }
     return b;
 }
 
@@ -253,6 +268,17 @@ void buffers_init() {
         // A group (record + payload of kMaxPayloadBytes) must always fit in one buffer.
         if (n >= 1024) g_buffer_records.store(static_cast<std::uint32_t>(n), std::memory_order_relaxed);
     }
+}
+
+void remember_thread_name(const char* name, std::size_t length) {
+    ThreadBuffer* b = tl_buffer;
+    if (b == nullptr) return;
+    char* copy = static_cast<char*>(std::malloc(length + 1));
+    if (copy == nullptr) return;
+    std::memcpy(copy, name, length);
+    copy[length] = '\0';
+    std::free(b->name);
+    b->name = copy;
 }
 
 ThreadBuffer* thread_buffer() {
@@ -304,11 +330,17 @@ void buffers_parent_after_fork() { g_mutex.unlock(); }
 // Only the forking thread lives on in the child: every inherited buffer belongs to the parent's run.
 // The child starts an empty table and its own spill file (the inherited descriptor is the parent's).
 void buffers_child_after_fork() {
+    if (tl_buffer != nullptr) {
+        std::free(tl_name_after_fork);
+        tl_name_after_fork = tl_buffer->name;
+        tl_buffer->name = nullptr;
+    }
     for (ThreadEntry& e : *g_threads) {
         for (Chunk& c : e.chunks) std::free(const_cast<Record*>(c.memory));
         if (e.live != nullptr) {
             std::free(e.live->recs);
             std::free(e.live->spare);
+            std::free(e.live->name);
             delete e.live;
         }
     }

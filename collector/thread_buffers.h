@@ -31,6 +31,7 @@ struct ThreadBuffer {
     int skipped_depth;               // tasks begun while paused: their ends are dropped too
     bool ignored;                    // __itt_thread_ignore
     Record* spare;                   // second array; nullptr while the spill writer still holds it
+    char* name;                      // the thread's last name (malloc'ed), carried over a fork
 };
 
 // The calling thread's buffer (nullptr until its first event). constinit: no TLS init wrapper call.
@@ -81,6 +82,10 @@ int spill_fd();  // -1 when nothing was spilled
 void buffers_prepare_fork();
 void buffers_parent_after_fork();
 void buffers_child_after_fork();
+
+// __itt_thread_set_name, after its record: a forked child's surviving thread is named again in the
+// child's trace from this, since the record itself stays in the parent's buffers.
+void remember_thread_name(const char* name, std::size_t length);
 
 // Records per thread buffer (PYITT_COLLECTOR_BUFFER_EVENTS, default 32768 = 1 MiB).
 void buffers_init();
