@@ -15,8 +15,10 @@
 #include <set>
 
 #include "clock.h"
+#include "descriptor_reserve.h"
 #include "merge.h"
 #include "objects.h"
+#include "output_file.h"
 #include "pyitt_collector.h"
 #include "thread_buffers.h"
 #include "trace_writer.h"
@@ -49,19 +51,12 @@ Warnings* g_warnings = new Warnings();
 
 void write_at_exit() { finish(); }
 
-// mkdir -p: PYITT_OUTPUT_DIR may name a directory that does not exist yet.
-void make_directories(const std::string& dir) {
-    if (dir.empty()) return;
-    for (std::size_t i = 1; i <= dir.size(); ++i) {
-        if (i == dir.size() || dir[i] == '/') mkdir(dir.substr(0, i).c_str(), 0777);
-    }
-}
-
 // Set at load and in a forked child, before any thread of ours runs; the name also by the host.
 struct Identity {
     std::mutex mutex;
     ProcessIdentity identity;
-    std::string marker_path;  // unfinished-<pid>.txt, removed once the trace is written
+    OutputDirectory marker_dir;
+    std::string marker_name;  // unfinished-<pid>.txt, removed once the trace is written
 };
 Identity& identity_state() {
     static Identity* s = new Identity();
@@ -69,22 +64,24 @@ Identity& identity_state() {
 }
 
 // The marker's text; rewritten when the host names the process, so a killed process is listed by
-// its role. Caller holds id.mutex.
-bool write_marker(const Identity& id, const std::string& path) {
-    std::FILE* f = std::fopen(path.c_str(), "we");
-    if (f == nullptr) return false;
+// its role. Caller holds id.mutex. The first one takes a name of its own (an exec'd image of this
+// pid may find the earlier image's marker still there), a rewrite replaces it.
+bool write_marker(Identity& id) {
+    OutputFile marker(id.marker_dir);
+    if (marker.stream() == nullptr) return false;
     std::string command;
     if (std::FILE* cmdline = std::fopen("/proc/self/cmdline", "re")) {
         for (int c; (c = std::fgetc(cmdline)) != EOF;) command += c == 0 ? ' ' : static_cast<char>(c);
         std::fclose(cmdline);
     }
-    std::fprintf(f,
+    std::fprintf(marker.stream(),
                  "run %s\npid %ld\nparent %ld\nname %s\ncommand %s\n"
                  "This process started recording but has not written its trace: it is still running, or it "
                  "ended without running its exit handlers (killed by a signal, a crash).\n",
                  id.identity.run_id.c_str(), static_cast<long>(getpid()), id.identity.parent_pid,
                  id.identity.name.c_str(), command.c_str());
-    return std::fclose(f) == 0;
+    if (!id.marker_name.empty()) return marker.publish_replacing(id.marker_name);
+    return marker.publish_new("unfinished-" + std::to_string(getpid()), ".txt", id.marker_name) != 0;
 }
 
 // A process that dies before it writes its trace (SIGKILL) leaves unfinished-<pid>.txt behind, so
@@ -95,13 +92,10 @@ void mark_unfinished() {
     const char* run = std::getenv("PYITT_RUN_ID");
     id.identity.run_id = run != nullptr ? run : "";
     id.identity.parent_pid = static_cast<long>(getppid());
-    id.marker_path.clear();
+    id.marker_name.clear();
     if (id.identity.run_id.empty()) return;  // not under pyitt-host: nobody merges
-    std::string dir = output_dir();
-    make_directories(dir);
-    if (!dir.empty() && dir.back() != '/') dir += '/';
-    const std::string path = dir + "unfinished-" + std::to_string(getpid()) + ".txt";
-    if (write_marker(id, path)) id.marker_path = path;
+    id.marker_dir = descriptor_reserve().directory(output_dir());
+    write_marker(id);
 }
 
 std::atomic<bool> g_mark_pending{false};
@@ -109,8 +103,8 @@ std::atomic<bool> g_mark_pending{false};
 void clear_unfinished_mark() {
     Identity& id = identity_state();
     std::lock_guard lock(id.mutex);
-    if (!id.marker_path.empty()) unlink(id.marker_path.c_str());
-    id.marker_path.clear();
+    if (!id.marker_name.empty()) unlinkat(id.marker_dir.fd, id.marker_name.c_str(), 0);
+    id.marker_name.clear();
 }
 
 // Lock order, here and everywhere: finish, thread buffers, objects (warnings are a leaf).
@@ -140,7 +134,7 @@ void child_after_fork() {
     new (&id.mutex) std::mutex();  // another thread of the parent may have held it
     // Not now: most forks of a program (subprocess, multiprocessing's helpers) exec at once and
     // would leave a marker nobody removes. A forked child that records gets one at its first event.
-    id.marker_path.clear();
+    id.marker_name.clear();
     g_mark_pending.store(true);
 }
 
@@ -149,6 +143,7 @@ __attribute__((constructor)) void on_load() {
     buffers_init();
     pthread_atfork(prepare_fork, parent_after_fork, child_after_fork);
     std::atexit(write_at_exit);
+    descriptor_reserve().take(output_dir());
     mark_unfinished();
 }
 
@@ -197,17 +192,16 @@ unsigned long long finish() {
     g_mode.store(kStopped);
     const std::uint64_t end_ticks = now_ticks();
 
-    std::string dir = output_dir();
-    make_directories(dir);  // a failure shows up as the write error below
-    std::string prefix = dir.empty() ? std::string() : (dir.back() == '/' ? dir : dir + "/");
-    const std::string pid = std::to_string(getpid());
-    const std::string trace = prefix + "trace-" + pid + ".json";
-    const std::string summary = prefix + "summary-" + pid + ".txt";
-    WriteResult r = write_outputs(trace, summary, end_ticks);
+    // The program may have used up every descriptor: the reserve's go to our files now.
+    DescriptorReserve& reserve = descriptor_reserve();
+    reserve.release_spares();
+    const OutputDirectory dir = reserve.directory(output_dir());
+    WriteResult r = write_outputs(dir, end_ticks);
     s.events = r.events;
-    if (r.trace_ok) s.trace_path = trace;
-    if (r.summary_ok) s.summary_path = summary;
-    if (r.trace_ok) clear_unfinished_mark();
+    if (!r.trace_name.empty()) s.trace_path = dir.shown(r.trace_name);
+    if (!r.summary_name.empty()) s.summary_path = dir.shown(r.summary_name);
+    const bool trace_ok = !r.trace_name.empty();
+    if (trace_ok) clear_unfinished_mark();
     if (!r.error.empty()) warn_once("output", r.error);
     return s.events;
 }
@@ -220,7 +214,7 @@ PYITT_COLLECTOR_EXPORT int pyitt_collector_merge(int* incomplete, unsigned long 
     using namespace pyitt::collector;
     const ProcessIdentity identity = process_identity();
     if (identity.run_id.empty()) return 0;
-    const MergeResult result = merge_run(output_dir(), identity.run_id);
+    const MergeResult result = merge_run(descriptor_reserve().directory(output_dir()), identity.run_id);
     if (!result.error.empty()) warn_once("merge", result.error);
     if (incomplete != nullptr) *incomplete = result.incomplete;
     if (events != nullptr) *events = result.events;
@@ -237,7 +231,7 @@ PYITT_COLLECTOR_EXPORT void pyitt_collector_set_process_name(const char* name) {
     auto& id = pyitt::collector::identity_state();
     std::lock_guard lock(id.mutex);
     id.identity.name = name != nullptr ? name : "";
-    if (!id.marker_path.empty()) pyitt::collector::write_marker(id, id.marker_path);
+    if (!id.marker_name.empty()) pyitt::collector::write_marker(id);
 }
 
 PYITT_COLLECTOR_EXPORT const char* pyitt_collector_trace_path(void) {

@@ -1,9 +1,14 @@
-// The merge reads only what trace_writer.cpp writes: a header line naming the run, one event per
-// line, then the "pyittProcess" line and the flat rows one per line. No general JSON parser needed.
+// The merge reads every trace-<pid>[-n].json of the run with the bounded reader of trace_reader.h,
+// so a trace cut short (a process killed while it wrote) or corrupt is merged up to its last complete
+// event and marked, and never spoils the others. Its outputs go through OutputFile: runs sharing one
+// output directory each replace trace.json whole, never tear it.
 #include "merge.h"
 
 #include <dirent.h>
+#include <fcntl.h>
 #include <fmt/format.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <cerrno>
@@ -11,13 +16,14 @@
 #include <cstdio>
 #include <csignal>
 #include <cstring>
-#include <fstream>
 #include <map>
 #include <string>
 #include <string_view>
 #include <vector>
 
 #include "objects.h"
+#include "output_file.h"
+#include "trace_reader.h"
 
 namespace pyitt::collector {
 namespace {
@@ -27,10 +33,13 @@ struct ProcessRecord {
     std::string name;
     std::string trace_file;  // empty: incomplete
     std::string command;     // from the marker, for an incomplete process
+    std::string cut;         // the trace ended before its end: why (merged up to its last complete event)
+    bool named = false;      // its trace has its process_name event
+    bool has_marker = false;
     unsigned long long events = 0;
     std::uint64_t first_ns = 0, wall_ns = 0;
     int end_signal = 0;  // the trace was written at a crash
-    bool incomplete() const { return trace_file.empty() || end_signal != 0; }
+    bool incomplete() const { return trace_file.empty() || end_signal != 0 || !cut.empty(); }
 };
 
 struct TotalRow {
@@ -39,137 +48,74 @@ struct TotalRow {
     int processes = 0;
 };
 
-void append_utf8(std::string& out, unsigned code) {
-    if (code < 0x80) {
-        out += static_cast<char>(code);
-    } else if (code < 0x800) {
-        out += static_cast<char>(0xC0 | (code >> 6));
-        out += static_cast<char>(0x80 | (code & 0x3F));
-    } else {
-        out += static_cast<char>(0xE0 | (code >> 12));
-        out += static_cast<char>(0x80 | ((code >> 6) & 0x3F));
-        out += static_cast<char>(0x80 | (code & 0x3F));
+bool has_affix(const std::string& name, std::string_view prefix, std::string_view suffix) {
+    return name.size() > prefix.size() + suffix.size() && name.compare(0, prefix.size(), prefix) == 0 &&
+           name.compare(name.size() - suffix.size(), suffix.size(), suffix) == 0;
+}
+
+// A file of the directory to read: a regular file, never through a link, and never one that could
+// block (a FIFO planted under a trace's name would hang the merge). -1 when not such a file.
+int open_input(int dir_fd, const std::string& name) {
+    const int fd = openat(dir_fd, name.c_str(), O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
+    struct stat st {};
+    if (fd >= 0 && (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode))) {
+        close(fd);
+        return -1;
     }
+    return fd;
 }
 
-// The JSON string starting at text[pos] (a '"'), unescaped; pos ends after its closing quote.
-bool read_string(std::string_view text, std::size_t& pos, std::string& out) {
-    if (pos >= text.size() || text[pos] != '"') return false;
-    out.clear();
-    for (++pos; pos < text.size(); ++pos) {
-        char c = text[pos];
-        if (c == '"') {
-            ++pos;
-            return true;
-        }
-        if (c != '\\') {
-            out += c;
-            continue;
-        }
-        if (++pos >= text.size()) return false;
-        switch (text[pos]) {
-            case 'n': out += '\n'; break;
-            case 'r': out += '\r'; break;
-            case 't': out += '\t'; break;
-            case 'b': out += '\b'; break;
-            case 'f': out += '\f'; break;
-            case 'u': {
-                if (pos + 4 >= text.size()) return false;
-                append_utf8(out, static_cast<unsigned>(std::stoul(std::string(text.substr(pos + 1, 4)), nullptr, 16)));
-                pos += 4;
-                break;
-            }
-            default: out += text[pos];
-        }
-    }
-    return false;
-}
-
-// The value after "key": in a one-line object: a string, or a number.
-bool field_string(std::string_view line, std::string_view key, std::string& out) {
-    const std::size_t at = line.find(fmt::format("\"{}\":", key));
-    if (at == std::string_view::npos) return false;
-    std::size_t pos = at + key.size() + 3;
-    return read_string(line, pos, out);
-}
-template <class Number>
-bool field_number(std::string_view line, std::string_view key, Number& out) {
-    const std::size_t at = line.find(fmt::format("\"{}\":", key));
-    if (at == std::string_view::npos) return false;
-    const std::string digits(line.substr(at + key.size() + 3, 24));
-    errno = 0;
-    char* end = nullptr;
-    const long long value = std::strtoll(digits.c_str(), &end, 10);
-    if (end == digits.c_str() || errno != 0) return false;
-    out = static_cast<Number>(value);
-    return true;
-}
-
-// A flat row: ["label",count,unfinished,depth,inclusive_ns,exclusive_ns]
-bool read_row(std::string_view line, std::string& label, std::uint64_t (&numbers)[5]) {
-    std::size_t pos = 1;
-    if (line.empty() || line[0] != '[' || !read_string(line, pos, label)) return false;
-    for (std::uint64_t& n : numbers) {
-        if (pos >= line.size() || line[pos] != ',') return false;
-        char* end = nullptr;
-        n = std::strtoull(line.data() + pos + 1, &end, 10);
-        pos = static_cast<std::size_t>(end - line.data());
-    }
-    return true;
-}
-
-std::vector<std::string> list_dir(const std::string& dir) {
+// Names first, files after: the listing's descriptor is closed before any file is opened, so the
+// merge needs two descriptors at most (exit path, descriptor_reserve.h).
+std::vector<std::string> list_dir(int dir_fd) {
     std::vector<std::string> names;
-    DIR* d = opendir(dir.c_str());
-    if (d == nullptr) return names;
+    const int fd = openat(dir_fd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    DIR* d = fd >= 0 ? fdopendir(fd) : nullptr;
+    if (d == nullptr) {
+        if (fd >= 0) close(fd);
+        return names;
+    }
     while (const dirent* entry = readdir(d)) names.emplace_back(entry->d_name);
     closedir(d);
     std::sort(names.begin(), names.end());
     return names;
 }
 
-bool has_affix(const std::string& name, std::string_view prefix, std::string_view suffix) {
-    return name.size() > prefix.size() + suffix.size() && name.compare(0, prefix.size(), prefix) == 0 &&
-           name.compare(name.size() - suffix.size(), suffix.size(), suffix) == 0;
-}
-
 class Merger {
 public:
-    Merger(std::string dir, std::string run_id) : dir_(std::move(dir)), run_(std::move(run_id)) {
-        if (!dir_.empty() && dir_.back() != '/') dir_ += '/';
-    }
+    Merger(const OutputDirectory& dir, std::string run_id) : dir_(dir), run_(std::move(run_id)) {}
 
     MergeResult run() {
         MergeResult result;
-        const std::string trace_path = dir_ + "trace.json";
-        out_ = std::fopen(trace_path.c_str(), "we");
+        OutputFile trace(dir_);
+        out_ = trace.stream();
         if (out_ == nullptr) {
-            result.error = fmt::format("cannot write {}: {}", trace_path, std::strerror(errno));
+            result.error = trace.error();
             return result;
         }
         std::fputs("{\"otherData\":{\"producer\":\"pyitt-collector\",\"merged\":true},\"displayTimeUnit\":\"ns\","
                    "\"traceEvents\":[\n",
                    out_);
-        for (const std::string& name : list_dir(dir_)) {
+        std::vector<ProcessRecord> markers;
+        for (const std::string& name : list_dir(dir_.fd)) {
             if (has_affix(name, "trace-", ".json")) read_trace(name);
-            if (has_affix(name, "unfinished-", ".txt")) read_marker(name);
+            if (has_affix(name, "unfinished-", ".txt")) read_marker(name, markers);
         }
+        adopt_markers(markers);
         order_processes();
         for (std::size_t i = 0; i < processes_.size(); ++i) write_process_metadata(processes_[i], i);
         std::fputs("\n]}\n", out_);
-        const bool trace_ok = !std::ferror(out_) && std::fclose(out_) == 0;
-        if (!trace_ok) result.error = fmt::format("cannot write {}: {}", trace_path, std::strerror(errno));
+        out_ = nullptr;
+        const bool trace_ok = trace.publish_replacing("trace.json");
+        if (!trace_ok) result.error = trace.error();
 
-        const std::string summary_path = dir_ + "summary.txt";
-        std::FILE* summary = std::fopen(summary_path.c_str(), "we");
-        bool summary_ok = false;
-        if (summary != nullptr) {
+        OutputFile summary(dir_);
+        if (summary.stream() != nullptr) {
             const std::string text = summary_text();
-            summary_ok = std::fwrite(text.data(), 1, text.size(), summary) == text.size();
-            summary_ok = std::fclose(summary) == 0 && summary_ok;
+            std::fwrite(text.data(), 1, text.size(), summary.stream());
         }
-        if (!summary_ok && result.error.empty())
-            result.error = fmt::format("cannot write {}: {}", summary_path, std::strerror(errno));
+        const bool summary_ok = summary.stream() != nullptr && summary.publish_replacing("summary.txt");
+        if (!summary_ok && result.error.empty()) result.error = summary.error();
 
         result.processes = static_cast<int>(processes_.size());
         for (const ProcessRecord& p : processes_) {
@@ -181,63 +127,95 @@ public:
     }
 
 private:
-    void write_event_line(std::string_view line) {
-        while (!line.empty() && (line.back() == ',' || line.back() == '\r')) line.remove_suffix(1);
-        if (line.empty()) return;
+    void write_event(std::string_view event) {
         if (!first_event_) std::fputs(",\n", out_);
         first_event_ = false;
-        std::fwrite(line.data(), 1, line.size(), out_);
+        std::fwrite(event.data(), 1, event.size(), out_);
     }
 
     void read_trace(const std::string& file) {
-        std::ifstream in(dir_ + file);
-        std::string line;
-        std::string run;
-        if (!std::getline(in, line) || !field_string(line, "run", run) || run != run_) return;  // another run's
+        const int fd = open_input(dir_.fd, file);
+        if (fd < 0) return;
+        FdSource source(fd);
+        const ProcessTrace t = read_process_trace(source, run_, [this](std::string_view event) { write_event(event); });
+        close(fd);
+        if (!t.ours) return;  // another run's, or not even a trace of ours
         ProcessRecord p;
         p.trace_file = file;
-        p.pid = std::strtol(file.c_str() + 6, nullptr, 10);
-        while (std::getline(in, line) && line.rfind("],", 0) != 0) write_event_line(line);
-        // The trailer: the process line, then the flat rows (absent if the file was cut short).
-        if (std::getline(in, line) && line.rfind("\"pyittProcess\"", 0) == 0) {
-            field_number(line, "pid", p.pid);
-            field_number(line, "parent", p.parent);
-            field_string(line, "name", p.name);
-            field_number(line, "events", p.events);
-            field_number(line, "first_ns", p.first_ns);
-            field_number(line, "wall_ns", p.wall_ns);
-            field_number(line, "signal", p.end_signal);
-        }
-        std::string label;
-        std::uint64_t n[5];
-        while (std::getline(in, line)) {
-            if (!read_row(line, label, n)) continue;
-            TotalRow& row = totals_[label];
-            row.count += n[0];
-            row.unfinished += n[1];
-            row.depth = std::min<std::uint32_t>(row.depth, static_cast<std::uint32_t>(n[2]));
-            row.inclusive_ns += n[3];
-            row.exclusive_ns += n[4];
+        p.pid = t.pid != 0 ? static_cast<long>(t.pid) : std::strtol(file.c_str() + 6, nullptr, 10);
+        p.parent = static_cast<long>(t.parent);
+        p.name = t.name;
+        p.named = t.named;
+        p.events = t.events;
+        p.first_ns = t.first_ns;
+        p.wall_ns = t.wall_ns;
+        p.end_signal = static_cast<int>(t.end_signal);
+        if (!t.complete) p.cut = t.problem;
+        for (const FlatRow& r : t.flat) {
+            TotalRow& row = totals_[r.label];
+            row.count += r.count;
+            row.unfinished += r.unfinished;
+            row.depth = std::min<std::uint32_t>(row.depth, static_cast<std::uint32_t>(std::min<std::uint64_t>(r.depth, UINT32_MAX)));
+            row.inclusive_ns += r.inclusive_ns;
+            row.exclusive_ns += r.exclusive_ns;
             row.processes += 1;
         }
         processes_.push_back(std::move(p));
     }
 
-    void read_marker(const std::string& file) {
-        std::ifstream in(dir_ + file);
-        std::string line;
-        ProcessRecord p;
-        bool ours = false;
-        while (std::getline(in, line)) {
-            if (line.rfind("run ", 0) == 0) ours = line.substr(4) == run_;
-            if (line.rfind("pid ", 0) == 0) p.pid = std::strtol(line.c_str() + 4, nullptr, 10);
-            if (line.rfind("parent ", 0) == 0) p.parent = std::strtol(line.c_str() + 7, nullptr, 10);
-            if (line.rfind("name ", 0) == 0) p.name = line.substr(5);
-            if (line.rfind("command ", 0) == 0) p.command = line.substr(8);
+    // A marker is a few lines of text; more than this is not one of ours.
+    static constexpr std::size_t kMaxMarkerBytes = 64 * 1024;
+
+    void read_marker(const std::string& file, std::vector<ProcessRecord>& markers) {
+        const int fd = open_input(dir_.fd, file);
+        if (fd < 0) return;
+        std::string text(kMaxMarkerBytes, '\0');
+        FdSource source(fd);
+        std::size_t size = 0;
+        while (size < text.size()) {
+            const std::size_t got = source.read(text.data() + size, text.size() - size);
+            if (got == 0) break;
+            size += got;
         }
-        if (!ours) return;
-        if (p.name.empty()) p.name = "(no trace) " + p.command;
-        processes_.push_back(std::move(p));
+        close(fd);
+        text.resize(size);
+        ProcessRecord p;
+        p.has_marker = true;
+        bool ours = false;
+        std::size_t begin = 0;
+        while (begin < text.size()) {
+            std::size_t end = text.find('\n', begin);
+            if (end == std::string::npos) end = text.size();
+            const std::string_view line(text.data() + begin, end - begin);
+            begin = end + 1;
+            auto value = [&](std::string_view key) { return line.substr(key.size()); };
+            if (line.rfind("run ", 0) == 0) ours = value("run ") == run_;
+            if (line.rfind("pid ", 0) == 0) p.pid = std::strtol(std::string(value("pid ")).c_str(), nullptr, 10);
+            if (line.rfind("parent ", 0) == 0) p.parent = std::strtol(std::string(value("parent ")).c_str(), nullptr, 10);
+            if (line.rfind("name ", 0) == 0) p.name = value("name ");
+            if (line.rfind("command ", 0) == 0) p.command = value("command ");
+        }
+        if (ours) markers.push_back(std::move(p));
+    }
+
+    // A process killed while it wrote its trace left both a cut trace and its marker: one process,
+    // listed once. Any other marker is a process that left no trace at all.
+    void adopt_markers(std::vector<ProcessRecord>& markers) {
+        for (ProcessRecord& m : markers) {
+            auto cut = std::find_if(processes_.begin(), processes_.end(), [&](const ProcessRecord& p) {
+                return p.pid == m.pid && !p.cut.empty() && !p.has_marker;
+            });
+            if (cut != processes_.end()) {
+                cut->has_marker = true;
+                if (cut->name.empty()) cut->name = m.name;
+                if (cut->parent == 0) cut->parent = m.parent;
+                continue;
+            }
+            if (m.name.empty()) m.name = "(no trace) " + m.command;
+            processes_.push_back(std::move(m));
+        }
+        for (ProcessRecord& p : processes_)
+            if (p.name.empty()) p.name = "(cut trace) " + p.trace_file;
     }
 
     // The process the user started first, then the others in the order they started.
@@ -251,14 +229,22 @@ private:
     }
 
     void write_process_metadata(const ProcessRecord& p, std::size_t index) {
-        std::string line = fmt::format("{{\"ph\":\"M\",\"name\":\"process_sort_index\",\"pid\":{},\"tid\":{},"
-                                       "\"args\":{{\"sort_index\":{}}}}}",
-                                       p.pid, p.pid, index);
-        write_event_line(line);
-        if (p.trace_file.empty()) {
-            write_event_line(fmt::format("{{\"ph\":\"M\",\"name\":\"process_name\",\"pid\":{},\"tid\":{},"
-                                         "\"args\":{{\"name\":{}}}}}",
-                                         p.pid, p.pid, json_quote(p.name)));
+        write_event(fmt::format("{{\"ph\":\"M\",\"name\":\"process_sort_index\",\"pid\":{},\"tid\":{},"
+                                "\"args\":{{\"sort_index\":{}}}}}",
+                                p.pid, p.pid, index));
+        if (!p.named) {
+            write_event(fmt::format("{{\"ph\":\"M\",\"name\":\"process_name\",\"pid\":{},\"tid\":{},"
+                                    "\"args\":{{\"name\":{}}}}}",
+                                    p.pid, p.pid, json_quote(p.name)));
+        }
+        if (!p.cut.empty() && !p.trace_file.empty()) {
+            // Shown in Perfetto beside the process's name, and readable by tools as pyitt_trace_cut.
+            write_event(fmt::format("{{\"ph\":\"M\",\"name\":\"process_labels\",\"pid\":{},\"tid\":{},"
+                                    "\"args\":{{\"labels\":\"trace cut short\"}}}}",
+                                    p.pid, p.pid));
+            write_event(fmt::format("{{\"ph\":\"M\",\"name\":\"pyitt_trace_cut\",\"pid\":{},\"tid\":{},"
+                                    "\"args\":{{\"file\":{},\"events\":{},\"reason\":{}}}}}",
+                                    p.pid, p.pid, json_quote(p.trace_file), p.events, json_quote(p.cut)));
         }
     }
 
@@ -292,8 +278,10 @@ private:
                     p.end_signal == 0 ? std::string()
                                       : fmt::format(" (up to its crash: SIG{})",
                                                     abbreviation != nullptr ? abbreviation : std::to_string(p.end_signal));
-                fmt::format_to(out, "{:>8} {:>8} {:<36} {:>10} {:>12.3f}  {}{}\n", p.pid, p.parent, name, p.events,
-                               static_cast<double>(p.wall_ns) / 1e6, p.trace_file, crash);
+                const std::string cut =
+                    p.cut.empty() ? std::string() : " (cut short, merged up to its last complete event: " + p.cut + ")";
+                fmt::format_to(out, "{:>8} {:>8} {:<36} {:>10} {:>12.3f}  {}{}{}\n", p.pid, p.parent, name, p.events,
+                               static_cast<double>(p.wall_ns) / 1e6, p.trace_file, crash, cut);
             }
         }
 
@@ -316,7 +304,7 @@ private:
         return fmt::to_string(b);
     }
 
-    std::string dir_;
+    OutputDirectory dir_;
     std::string run_;
     std::FILE* out_ = nullptr;
     bool first_event_ = true;
@@ -326,6 +314,6 @@ private:
 
 }  // namespace
 
-MergeResult merge_run(const std::string& dir, const std::string& run_id) { return Merger(dir, run_id).run(); }
+MergeResult merge_run(const OutputDirectory& dir, const std::string& run_id) { return Merger(dir, run_id).run(); }
 
 }  // namespace pyitt::collector

@@ -27,9 +27,11 @@ namespace {
 
 // ---- JSON output ----
 
+// With no file (it could not be created), events are still counted: the host says how many were
+// recorded even when they could not be written.
 class JsonOut {
 public:
-    explicit JsonOut(std::FILE* f) : f_(f) {}
+    explicit JsonOut(std::FILE* f) : f_(f), ok_(f != nullptr) {}
     // Starts one trace event; metadata events ("M") are not counted.
     fmt::memory_buffer& event(bool counted = true) {
         if (!first_) append(",\n");
@@ -42,17 +44,22 @@ public:
         if (buf_.size() > (1u << 20)) flush();
     }
     void flush() {
-        if (ok_ && std::fwrite(buf_.data(), 1, buf_.size(), f_) != buf_.size()) ok_ = false;
+        if (ok_ && std::fwrite(buf_.data(), 1, buf_.size(), f_) != buf_.size()) {
+            ok_ = false;
+            error_number_ = errno;
+        }
         buf_.clear();
     }
     bool ok() const { return ok_; }
+    int error_number() const { return error_number_; }
     unsigned long long events() const { return events_; }
 
 private:
     std::FILE* f_;
     fmt::memory_buffer buf_;
     bool first_ = true;
-    bool ok_ = true;
+    bool ok_;
+    int error_number_ = 0;
     unsigned long long events_ = 0;
 };
 
@@ -529,18 +536,14 @@ void TraceBuilder::close_all(std::vector<ThreadState>& threads, std::uint64_t en
 
 }  // namespace
 
-WriteResult write_outputs(const std::string& trace_path, const std::string& summary_path, std::uint64_t end_ticks) {
+WriteResult write_outputs(const OutputDirectory& dir, std::uint64_t end_ticks) {
     WriteResult result;
     const TickConverter clock;
     const pid_t pid = getpid();
     MergedRecords records(snapshot_threads(), spill_fd());
 
-    std::FILE* f = std::fopen(trace_path.c_str(), "we");
-    if (f == nullptr) {
-        result.error = fmt::format("cannot write {}: {}", trace_path, std::strerror(errno));
-        return result;
-    }
-    JsonOut out(f);
+    OutputFile trace_file(dir);
+    JsonOut out(trace_file.stream());
     Summary summary;
     TraceBuilder builder(out, summary, clock, pid);
     std::vector<ThreadState> threads(records.thread_count());
@@ -586,16 +589,22 @@ WriteResult write_outputs(const std::string& trace_path, const std::string& summ
     out.append("\n]}\n");
     out.flush();
     result.events = out.events();
-    result.trace_ok = out.ok() && std::fclose(f) == 0;
-    if (!result.trace_ok) result.error = fmt::format("cannot write {}: {}", trace_path, std::strerror(errno));
+    const std::string stem = std::to_string(pid);
+    int index = 0;
+    if (out.ok()) index = trace_file.publish_new("trace-" + stem, ".json", result.trace_name);
+    if (index == 0 && trace_file.error().empty())
+        result.error = fmt::format("cannot write the trace in {}: {}", dir.path.empty() ? "." : dir.path,
+                                   std::strerror(out.error_number()));
+    if (index == 0 && result.error.empty()) result.error = trace_file.error();
 
-    std::FILE* s = std::fopen(summary_path.c_str(), "we");
-    if (s != nullptr) {
-        bool ok = summary.write(s, pid, wall_ns);
-        result.summary_ok = (std::fclose(s) == 0) && ok;
+    // Beside its trace: summary-<pid>-2.txt goes with trace-<pid>-2.json.
+    OutputFile summary_file(dir);
+    bool summary_ok = summary_file.stream() != nullptr && summary.write(summary_file.stream(), pid, wall_ns);
+    if (summary_ok) summary_ok = summary_file.publish_new("summary-" + stem, ".txt", result.summary_name, index) != 0;
+    if (!summary_ok) {
+        result.summary_name.clear();
+        if (result.error.empty()) result.error = summary_file.error();
     }
-    if (!result.summary_ok && result.error.empty())
-        result.error = fmt::format("cannot write {}: {}", summary_path, std::strerror(errno));
     return result;
 }
 

@@ -1,19 +1,21 @@
-// Turns the recorded stream into trace-<pid>.json (Chrome Trace Event format) and summary-<pid>.txt.
+// Turns the recorded stream into trace-<pid>.json (Chrome Trace Event format) and summary-<pid>.txt
+// (trace-<pid>-2.json... when an earlier image of this pid, before an exec, took those names).
 #pragma once
 
 #include <cstdint>
 #include <string>
 
+#include "output_file.h"
+
 namespace pyitt::collector {
 
 struct WriteResult {
-    unsigned long long events = 0;  // trace events written (metadata "M" events not counted)
-    bool trace_ok = false;
-    bool summary_ok = false;
+    unsigned long long events = 0;  // trace events recorded (metadata "M" not counted), even if unwritten
+    std::string trace_name, summary_name;  // in the output directory; empty: not written
     std::string error;  // first failure, for the one-line warning
 };
 
 // Call with recording stopped. end_ticks closes whatever is still open ("unfinished").
-WriteResult write_outputs(const std::string& trace_path, const std::string& summary_path, std::uint64_t end_ticks);
+WriteResult write_outputs(const OutputDirectory& dir, std::uint64_t end_ticks);
 
 }  // namespace pyitt::collector

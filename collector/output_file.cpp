@@ -1,0 +1,152 @@
+// Exclusive creation of a temporary, then an atomic rename: see output_file.h for why.
+#include "output_file.h"
+
+#include <fcntl.h>
+#include <sys/random.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+#include <ctime>
+
+namespace pyitt::collector {
+
+namespace {
+
+// Hidden, and matching none of the names a merge or the host looks for (trace-*.json...).
+std::string temporary_name() {
+    std::uint64_t bits = 0;
+    if (getrandom(&bits, sizeof bits, GRND_NONBLOCK) != static_cast<ssize_t>(sizeof bits)) {
+        timespec t{};
+        clock_gettime(CLOCK_MONOTONIC, &t);
+        bits ^= static_cast<std::uint64_t>(t.tv_nsec) * 0x9E3779B97F4A7C15ull ^ static_cast<std::uint64_t>(t.tv_sec);
+    }
+    char name[64];
+    std::snprintf(name, sizeof name, ".pyitt-%ld-%016llx.tmp", static_cast<long>(getpid()),
+                  static_cast<unsigned long long>(bits));
+    return name;
+}
+
+#ifndef RENAME_NOREPLACE
+#define RENAME_NOREPLACE (1 << 0)
+#endif
+
+// 0 or errno. Through the system call: glibc's wrapper is recent, and EINVAL/ENOSYS (a file
+// system or kernel without it) must reach the caller, which falls back to link + unlink.
+int rename_noreplace(int dir_fd, const char* from, const char* to) {
+    return syscall(SYS_renameat2, dir_fd, from, dir_fd, to, RENAME_NOREPLACE) == 0 ? 0 : errno;
+}
+
+}  // namespace
+
+std::string OutputDirectory::shown(std::string_view name) const {
+    if (path.empty()) return std::string(name);
+    return path.back() == '/' ? path + std::string(name) : path + "/" + std::string(name);
+}
+
+OutputFile::OutputFile(const OutputDirectory& dir, mode_t mode) : dir_(dir) {
+    if (dir_.fd == -1) {
+        fail("cannot open the output directory", EBADF);
+        return;
+    }
+    // A collision (a name someone planted, however unlikely) only costs another try.
+    for (int attempt = 0; attempt < 16; ++attempt) {
+        std::string name = temporary_name();
+        const int fd = openat(dir_.fd, name.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, mode);
+        if (fd < 0) {
+            if (errno == EEXIST) continue;
+            fail("cannot create a file in", errno);
+            return;
+        }
+        temp_name_ = std::move(name);
+        stream_ = fdopen(fd, "w");
+        if (stream_ == nullptr) {
+            const int error_number = errno;
+            close(fd);
+            discard();
+            fail("cannot write in", error_number);
+        }
+        return;
+    }
+    fail("cannot create a file in", EEXIST);
+}
+
+OutputFile::~OutputFile() {
+    if (stream_ != nullptr) std::fclose(stream_);
+    discard();
+}
+
+void OutputFile::fail(const char* what, int error_number) {
+    if (!error_.empty()) return;
+    error_ = std::string(what) + " " + (dir_.path.empty() ? std::string(".") : dir_.path) + ": " +
+             std::strerror(error_number);
+}
+
+void OutputFile::discard() {
+    if (!temp_name_.empty()) unlinkat(dir_.fd, temp_name_.c_str(), 0);
+    temp_name_.clear();
+}
+
+bool OutputFile::close_stream() {
+    if (stream_ == nullptr) return false;
+    const bool written = std::fflush(stream_) == 0 && !std::ferror(stream_);
+    const int write_errno = errno;
+    const bool closed = std::fclose(stream_) == 0;
+    stream_ = nullptr;
+    if (!written || !closed) fail("cannot write in", !written ? write_errno : errno);
+    return error_.empty();
+}
+
+bool OutputFile::publish_replacing(const std::string& name) {
+    if (!close_stream()) {
+        discard();
+        return false;
+    }
+    if (renameat(dir_.fd, temp_name_.c_str(), dir_.fd, name.c_str()) != 0) {
+        error_ = "cannot write " + dir_.shown(name) + ": " + std::strerror(errno);
+        discard();
+        return false;
+    }
+    temp_name_.clear();
+    return true;
+}
+
+std::string OutputFile::indexed_name(std::string_view stem, std::string_view ext, int index) {
+    std::string name(stem);
+    if (index > 1) name += "-" + std::to_string(index);
+    return name += ext;
+}
+
+int OutputFile::publish_new(std::string_view stem, std::string_view ext, std::string& name, int first_index) {
+    if (!close_stream()) {
+        discard();
+        return 0;
+    }
+    bool can_rename = true;
+    // A bound, so a directory flooded with planted names cannot keep us here.
+    for (int index = first_index < 1 ? 1 : first_index; index < first_index + 1000; ++index) {
+        name = indexed_name(stem, ext, index);
+        int error_number = can_rename ? rename_noreplace(dir_.fd, temp_name_.c_str(), name.c_str()) : EINVAL;
+        if (error_number == EINVAL || error_number == ENOSYS) {
+            can_rename = false;
+            // link() never replaces either; the temporary's own name is then removed.
+            error_number = linkat(dir_.fd, temp_name_.c_str(), dir_.fd, name.c_str(), 0) == 0 ? 0 : errno;
+            if (error_number == 0) discard();
+        }
+        if (error_number == 0) {
+            temp_name_.clear();
+            return index;
+        }
+        if (error_number != EEXIST) {
+            error_ = "cannot write " + dir_.shown(name) + ": " + std::strerror(error_number);
+            break;
+        }
+    }
+    if (error_.empty()) error_ = "cannot write " + dir_.shown(name) + ": every name is taken";
+    discard();
+    name.clear();
+    return 0;
+}
+
+}  // namespace pyitt::collector
