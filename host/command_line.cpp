@@ -352,6 +352,15 @@ int hex_digit(char c) {
 
 }  // namespace
 
+UsageError::UsageError(const std::string& message) : std::runtime_error([&] {
+    std::string line;
+    for (const char c : message) {
+        const auto byte = static_cast<unsigned char>(c);
+        line += byte < 0x20 || byte == 0x7f ? fmt::format("\\x{:02x}", byte) : std::string(1, c);
+    }
+    return line;
+}()) {}
+
 HostOptions parse_host_options(const std::vector<std::string>& option_args) {
     HostOptions options;
     OptionParser parser(options);

@@ -9,9 +9,10 @@
 
 namespace pyitt::host {
 
-// A mistake on the command line: reported as one line, exit status 2.
+// A mistake on the command line: reported as one line, exit status 2. Control characters in the
+// message (a value or a config key with a newline in it) are shown as \xNN, to keep it one line.
 struct UsageError : std::runtime_error {
-    using std::runtime_error::runtime_error;
+    explicit UsageError(const std::string& message);
 };
 
 // `pyitt-host [OPTIONS] [--] SCRIPT [ARGS...]` or `pyitt-host [OPTIONS] -- PYTHON-COMMAND-LINE`.

@@ -204,6 +204,9 @@ private:
             const char c = next();
             if (c == '\n' && !multi_line) fail(opened_on, "a string that is not closed on its line");
             if (c == '\0') fail("a NUL byte: this is not a text file");
+            if (static_cast<unsigned char>(c) < 0x20 && c != '\t' && c != '\n' && !(c == '\r' && peek() == '\n')) {
+                fail(fmt::format("a control character ({}) in a string: write it as an escape", shown(c)));
+            }
             if (c != '\\' || quote == '\'') {
                 out += c;
                 continue;

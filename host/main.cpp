@@ -58,8 +58,9 @@ bool patterns_compile(const pyitt::host::HostOptions& options) {
             try {
                 compile(pattern);
             } catch (py::error_already_set& error) {
-                fmt::print(stderr, "pyitt-host: error: '{}' is not a Python regular expression: {}\n", pattern,
-                           py::str(error.value()).cast<std::string>());
+                const pyitt::host::UsageError mistake(fmt::format("'{}' is not a Python regular expression: {}", pattern,
+                                                                  py::str(error.value()).cast<std::string>()));
+                fmt::print(stderr, "pyitt-host: error: {}\n", mistake.what());
                 return false;
             }
         }

@@ -43,6 +43,8 @@ def test_version_names_host_python_and_pybind11(host, clean_env, python_exe):
     ([], "no program to run"),
     (["-I", "fib", "samples/fib.py"], "no program to run"),
     (["-MX", "x", "--", "x.py"], "-MX"),
+    (["--collection-scope", "x\ny", "x.py"], "x\\x0ay"),  # still one line
+    (["-R", "(\n", "--", "-c", "pass"], "'(\\x0a' is not a Python regular expression"),
 ])
 def test_usage_errors_are_one_line_and_exit_2(host, clean_env, args, message):
     result = run([host, *args], env=clean_env)

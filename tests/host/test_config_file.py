@@ -68,6 +68,8 @@ def test_config_options_take_effect_and_the_command_line_wins(host, clean_env, p
     ('function-include = "^fib\\d$"\n', 1, ["escape"]),
     ('domain = "a"\ndomain = "b"\n', 2, ["'domain' is given twice (first on line 1)"]),
     ("\n\n\x00\x01\x02\xff\xfe binary", 3, ["NUL"]),
+    ('"a\\nb" = 1\n', 1, ["unknown key 'a\\x0ab'"]),
+    ('domain = "a\rb"\n', 1, ["a control character (\\x0d) in a string"]),
 ])
 def test_a_bad_config_file_is_one_line_naming_file_line_and_key(host, clean_env, program, tmp_path, text, line, words):
     config = tmp_path / "cfg.toml"
