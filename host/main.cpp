@@ -127,6 +127,7 @@ int main(int argc, char** argv) {
     Invocation invocation;
     std::unique_ptr<Session> session;
     bool instrumented = true;
+    bool run_started_here = false;  // the run's first process, exec'ed again: its files are ours
     try {
         if (plain_python) {
             invocation = parse_invocation(args, "");
@@ -134,7 +135,13 @@ int main(int argc, char** argv) {
             invocation.options.follow_children = false;  // sys.executable: the embedded python
             instrumented = false;
         } else if (is_child) {
-            invocation = parse_invocation(args, inherited_option_words(inherited_options).c_str());
+            const InheritedOptions inherited = read_inherited_options(inherited_options);
+            invocation = parse_invocation(args, inherited.option_words.c_str());
+            if (inherited.run_started_here) {
+                run_started_here = true;
+                remove_at_run_end(inherited.file);
+                remove_at_run_end(invocation.options.trigger_report);
+            }
         } else {
             invocation = parse_invocation(args, nullptr);
         }
@@ -162,8 +169,11 @@ int main(int argc, char** argv) {
     static HostOptions* options = &invocation.options;
     static std::string role = process_role(invocation.python_argv, is_child);
     return run_python(invocation, paths,
-                      {[is_child, instrumented] {
+                      {[is_child, instrumented, run_started_here] {
                            g_session->start();
+                           if (run_started_here && g_session->output_dir().empty()) {
+                               remove_run_files_on_ending_signals();
+                           }
                            if (!instrumented) return;
                            name_this_process(role);
                            prepare_child_processes(*options, is_child, g_session->external_collector(),

@@ -106,7 +106,7 @@ OptionsHandover hand_over_options(const std::vector<std::string>& args, const st
     return {fmt::format("{} file={}", header, encode_args({path})), path};
 }
 
-std::string inherited_option_words(const std::string& value) {
+InheritedOptions read_inherited_options(const std::string& value) {
     const auto words_of = [](const std::string& text) {
         try {
             return decode_args(text);
@@ -122,15 +122,19 @@ std::string inherited_option_words(const std::string& value) {
     if (!run->alive()) {
         throw refused(fmt::format("the pyitt-host that set it (pid {}) is no longer running", run->pid));
     }
+    InheritedOptions inherited;
+    inherited.run_started_here = run->pid == ::getpid();
     if (words.size() == 3 && words[2].rfind("file=", 0) == 0) {
         const std::string path = words[2].substr(5);
+        inherited.file = path;
         std::vector<std::string> from_file = words_of(read_options_file(path));
         if (from_file.size() < 2 || from_file[0] != words[0] || from_file[1] != words[1]) {
             throw refused(fmt::format("its options file {} belongs to another run", path));
         }
         words = std::move(from_file);
     }
-    return encode_args(std::vector<std::string>(words.begin() + 2, words.end()));
+    inherited.option_words = encode_args(std::vector<std::string>(words.begin() + 2, words.end()));
+    return inherited;
 }
 
 }  // namespace pyitt::host

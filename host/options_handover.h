@@ -36,8 +36,15 @@ struct OptionsHandover {
 };
 OptionsHandover hand_over_options(const std::vector<std::string>& args, const std::string& dir);
 
-// In a child: the encoded option words (encode_args) the variable hands over, once it is known
-// to come from a pyitt-host of a running run. Throws UsageError naming the variable otherwise.
-std::string inherited_option_words(const std::string& value);
+// In a child: what the variable hands over, once it is known to come from a pyitt-host of a
+// running run. Throws UsageError naming the variable otherwise.
+struct InheritedOptions {
+    std::string option_words;  // encode_args
+    std::string file;          // the options file, if the words came from one
+    // This process is the run's first one, after an exec (os.execv(sys.executable, ...)): the
+    // run's files are still its to remove.
+    bool run_started_here = false;
+};
+InheritedOptions read_inherited_options(const std::string& value);
 
 }  // namespace pyitt::host

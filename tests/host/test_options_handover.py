@@ -120,6 +120,20 @@ def test_a_usage_error_leaves_no_options_file(host, private_tmp, tmp_path):
         assert not leftovers(tmp, out)
 
 
+def test_the_first_process_exec_ing_itself_still_removes_the_files(host, private_tmp, tmp_path):
+    tmp, env = private_tmp
+    config = write_large_config(tmp_path / "big.toml")
+    program = tmp_path / "restarts.py"
+    program.write_text("import os, subprocess, sys\n"
+                       "if sys.argv[1:] == ['again']:\n"
+                       "    subprocess.run([sys.executable, '-c', 'print(\"child ran\")'], check=True)\n"
+                       "else:\n"
+                       "    os.execv(sys.executable, [sys.executable, sys.argv[0], 'again'])\n")
+    result = run([host, "--collector", "none", "-c", config, "--resume-on", "x", "--", program], env=env, timeout=300)
+    assert result.returncode == 0 and result.stdout == "child ran\n", result.stderr[-2000:]
+    assert not leftovers(tmp)
+
+
 @pytest.mark.parametrize("collector", [["--collector", "none"], []])
 def test_sigterm_leaves_no_files_in_tmpdir(host, private_tmp, tmp_path, collector):
     tmp, env = private_tmp
