@@ -10,6 +10,7 @@
 #include <array>
 #include <cmath>
 #include <cstdio>
+#include <optional>
 #include <string_view>
 #include <utility>
 
@@ -153,7 +154,11 @@ public:
 
     bool show_version() const { return show_version_; }
     std::string help() const { return app_.help(); }
-    const std::string& config_file() const { return config_file_; }
+    // The -c file, if one was given (an empty name too: it is then a file that cannot be read).
+    std::optional<std::string> config_file() const {
+        if (app_.get_option("--config")->count() == 0) return std::nullopt;
+        return config_file_;
+    }
 
     // The option a config file's key names (its long name), if a config file may set it.
     const CLI::Option* config_option(const std::string& key) const {
@@ -424,9 +429,9 @@ Invocation parse_invocation(const std::vector<std::string>& argv, const char* ch
 
     try {
         parser.parse(host_tokens);
-        if (!parser.config_file().empty()) {
+        if (const std::optional<std::string> config_file = parser.config_file()) {
             // Parsed again with the file's options first: the parser is bound to invocation.options.
-            std::vector<std::string> words = config_file_words(parser.config_file(), parser);
+            std::vector<std::string> words = config_file_words(*config_file, parser);
             words.insert(words.end(), host_tokens.begin(), host_tokens.end());
             invocation.options = HostOptions();
             OptionParser with_config(invocation.options);

@@ -83,7 +83,7 @@ def test_a_bad_config_file_is_one_line_naming_file_line_and_key(host, clean_env,
     assert not (tmp_path / "pyitt-output").exists()
 
 
-@pytest.mark.parametrize("make", [lambda d: d / "missing.toml", lambda d: d])
+@pytest.mark.parametrize("make", [lambda d: d / "missing.toml", lambda d: d, lambda d: ""])
 def test_an_unreadable_config_file_is_one_line(host, clean_env, program, tmp_path, make):
     config = make(tmp_path)
     result = run([host, "-c", config, program], env=clean_env)
