@@ -294,6 +294,31 @@ def test_a_program_that_used_up_every_descriptor_still_gets_its_trace(run_host):
     assert "pyitt summary" in result.stderr  # the host could still read the summary it shows
 
 
+def test_a_run_whose_first_process_used_up_every_descriptor_is_still_merged(run_host):
+    program = """
+    import os, resource, subprocess, sys
+    resource.setrlimit(resource.RLIMIT_NOFILE, (256, resource.getrlimit(resource.RLIMIT_NOFILE)[1]))
+    subprocess.run([sys.executable, "-c", "def work(i): pass\\nfor i in range(30): work(i)"], check=True)
+    def work(i):
+        return i
+    for i in range(100):
+        work(i)
+    held = []
+    try:
+        while True:
+            held.append(os.open("program.py", os.O_RDONLY))
+    except OSError as error:
+        assert error.errno == 24, error  # EMFILE
+    """
+    result, out = run_host(["-R", "^work$"], program)
+    assert result.returncode == 0, result.stderr
+    last = result.stderr.splitlines()[-1]
+    assert re.match(r"pyitt-host: 130 ITT events from 2 processes in ", last), result.stderr
+    assert counted(json.loads((out / "trace.json").read_text()))["work"] == 130
+    assert "Processes" in (out / "summary.txt").read_text()
+    assert leftovers(out) == []
+
+
 # ---- forked workers ----
 
 @pytest.mark.parametrize("method", ["fork", "forkserver"])
