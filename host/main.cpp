@@ -90,11 +90,13 @@ void hand_over_to_children(pyitt::host::HostOptions& options, const pyitt::host:
         remove_at_run_end(handover.file);
         pybind11::module_::import("os").attr("environ")[kChildOptionsVariable] = handover.value;
     } catch (const std::system_error& error) {
-        fmt::print(stderr, "pyitt-host: error: cannot write the options for the program's child processes: {}\n",
-                   error.what());
+        fmt::print(stderr, "pyitt-host: error: cannot write the options for the program's child processes in '{}': "
+                           "{}; {}\n",
+                   dir, error.code().message(),
+                   output_dir.empty() ? "set TMPDIR to a directory you can write into" : "give -o another directory");
         remove_run_files();
         std::fflush(stderr);
-        std::_Exit(1);
+        std::_Exit(2);
     }
 }
 

@@ -120,6 +120,16 @@ def test_a_usage_error_leaves_no_options_file(host, private_tmp, tmp_path):
         assert not leftovers(tmp, out)
 
 
+def test_a_tmpdir_that_cannot_hold_the_options_file_is_one_line(host, clean_env, tmp_path):
+    config = write_large_config(tmp_path / "big.toml")
+    env = dict(clean_env, TMPDIR=str(tmp_path / "no-such-dir"))
+    result = run([host, "--collector", "none", "-c", config, "--", "-c", "print('ran')"], env=env, timeout=300)
+    assert result.returncode == 2 and result.stdout == ""
+    assert result.stderr.splitlines() == [
+        f"pyitt-host: error: cannot write the options for the program's child processes in '{tmp_path}/no-such-dir': "
+        "No such file or directory; set TMPDIR to a directory you can write into"]
+
+
 def test_the_first_process_exec_ing_itself_still_removes_the_files(host, private_tmp, tmp_path):
     tmp, env = private_tmp
     config = write_large_config(tmp_path / "big.toml")
