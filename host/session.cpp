@@ -53,18 +53,32 @@ std::string default_output_dir(const std::vector<std::string>& python_argv) {
     }
 }
 
+// Whether another user can change what `dir` holds: its owner, when that is not this user (root
+// can anyway), its group or everyone. In a sticky directory only the owner can replace others'
+// entries, which is what matters for the directory that holds the output directory.
+bool others_can_write(const struct stat& dir, bool sticky_protects) {
+    if (dir.st_uid == ::geteuid()) return false;
+    if ((dir.st_mode & S_IWUSR) != 0 && dir.st_uid != 0) return true;
+    if (sticky_protects && (dir.st_mode & S_ISVTX) != 0) return false;
+    return (dir.st_mode & (S_IWGRP | S_IWOTH)) != 0;
+}
+
 // Another user who can write into the output directory can put a symlink where a trace is about
-// to be written (the names are predictable), and a run as root then overwrites what it points to.
-void warn_if_others_can_write(const std::string& dir) {
-    struct stat info {};
-    if (::stat(dir.c_str(), &info) != 0 || info.st_uid == ::geteuid()) return;
-    const bool owner_writes = (info.st_mode & S_IWUSR) != 0 && info.st_uid != 0;
-    if (!owner_writes && (info.st_mode & (S_IWGRP | S_IWOTH)) == 0) return;
-    const passwd* owner = ::getpwuid(info.st_uid);
-    const std::string owner_name = owner != nullptr ? owner->pw_name : fmt::format("uid {}", info.st_uid);
-    fmt::print(stderr, "pyitt-host: warning: the output directory '{}' belongs to {} and others than you can write "
-                       "into it (mode {:o}): they can replace or read the trace; give -o a directory of your own\n",
-               dir, owner_name, info.st_mode & 07777);
+// to be written (the names are predictable), and a run as root then overwrites what it points to;
+// one who can write into the directory above can swap the whole output directory for such a one.
+void warn_if_others_can_write(const std::string& output_dir) {
+    const fs::path inner(output_dir);
+    for (const fs::path& dir : {inner, inner.parent_path()}) {
+        struct stat info {};
+        if (::stat(dir.c_str(), &info) != 0 || !others_can_write(info, dir != inner)) continue;
+        const passwd* owner = ::getpwuid(info.st_uid);
+        const std::string owner_name = owner != nullptr ? owner->pw_name : fmt::format("uid {}", info.st_uid);
+        fmt::print(stderr, "pyitt-host: warning: other users can write into {}'{}' (owner {}, mode {:o}): they "
+                           "could replace the trace or have it written elsewhere; give -o a directory of your own\n",
+                   dir == inner ? "the output directory " : "the directory that holds the output directory, ",
+                   dir.string(), owner_name, info.st_mode & 07777);
+        return;
+    }
 }
 
 // An unwritable output directory is a usage error before anything runs, not a lost trace later.

@@ -13,7 +13,7 @@ import pytest
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from pyitt_testing import run  # noqa: E402
 
-WARNING = re.compile(r"^pyitt-host: warning: the output directory .*$", re.M)
+WARNING = re.compile(r"^pyitt-host: warning: other users can write into .*$", re.M)
 
 
 def test_concurrent_runs_each_get_their_own_default_directory(host, clean_env, tmp_path):
@@ -61,7 +61,7 @@ def test_an_output_directory_others_can_write_into_is_warned_about_once(host, cl
     assert result.returncode == 0, result.stderr
     warnings = WARNING.findall(result.stderr)
     assert len(warnings) == 1, result.stderr
-    assert str(out) in warnings[0] and ("nobody" in warnings[0] or "65534" in warnings[0])
+    assert f"the output directory '{out}'" in warnings[0] and ("nobody" in warnings[0] or "65534" in warnings[0])
     assert len(list(out.glob("trace-*.json"))) == 2  # the run itself goes on
 
 
@@ -76,3 +76,22 @@ def test_an_output_directory_of_ones_own_is_not_warned_about(host, clean_env, tm
         os.chown(root_only, 0, 0)  # root's, and writable by root alone: nobody else can plant anything
         result = run([host, "-o", root_only, "--", "-c", "pass"], env=clean_env)
         assert not WARNING.search(result.stderr), result.stderr
+
+
+def test_a_default_directory_inside_one_others_can_write_into_is_warned_about(host, clean_env, tmp_path):
+    """As root in a colleague's project: pyitt-output/ is theirs, so they could swap the run's directory."""
+    env = {k: v for k, v in clean_env.items() if k != "PYITT_OUTPUT_DIR"}
+    someone_elses_directory(tmp_path / "pyitt-output", 0o755)
+    result = run([host, "--", "-c", "pass"], env=env, cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    warnings = WARNING.findall(result.stderr)
+    holder = f"the directory that holds the output directory, '{tmp_path / 'pyitt-output'}'"
+    assert len(warnings) == 1 and holder in warnings[0], result.stderr
+
+
+def test_a_sticky_directory_above_protects_the_output_directory(host, clean_env, tmp_path):
+    """Others may write into a sticky directory but not replace what another user made there."""
+    above = someone_elses_directory(tmp_path / "sticky", 0o1557)
+    out = above / "mine"
+    result = run([host, "-o", out, "--", "-c", "pass"], env=clean_env)
+    assert result.returncode == 0 and not WARNING.search(result.stderr), result.stderr
