@@ -6,8 +6,9 @@
 extern "C" {
 #endif
 
-// Writes trace-<pid>.json and summary-<pid>.txt now (idempotent; later events are dropped).
-// Returns the number of trace events written (metadata events not counted).
+// Writes trace-<pid>.json and summary-<pid>.txt now (idempotent; later events are dropped), or
+// trace-<pid>-2.json... when an earlier image of this pid (before an exec) has those names. Returns
+// the number of trace events recorded (metadata events not counted), even if they could not be written.
 unsigned long long pyitt_collector_finish(void);
 // Paths written by finish, or NULL before it / when that file could not be written.
 const char* pyitt_collector_trace_path(void);
@@ -20,7 +21,7 @@ void pyitt_collector_set_end_signal(int signal);
 // In the process the user started, after finish: merges the trace-<pid>.json of every process of
 // its run (PYITT_RUN_ID) into trace.json and writes summary.txt, in the output directory. Returns
 // the number of processes of the run (0 on failure or outside a run); *incomplete counts those that
-// left no trace, *events the trace events of all.
+// left no trace or a cut one, *events the trace events of all.
 int pyitt_collector_merge(int* incomplete, unsigned long long* events);
 
 #ifdef __cplusplus
