@@ -9,6 +9,7 @@
 
 #include "command_line.h"
 #include "itt_client.h"
+#include "stderr_line.h"
 
 namespace py = pybind11;
 
@@ -32,23 +33,42 @@ void set_collector_process_name(const std::string& name) {
 constexpr const char* kSupportSource = R"PY(
 import os, sys
 
+def _say(text):
+    """pyitt-host's own lines: a stderr that is closed, full or gone never reaches the program."""
+    try:
+        sys.stderr.write(text)
+        sys.stderr.flush()
+    except Exception:
+        pass
+
 def _warn_fork_once():
     global _fork_warned
     if _fork_warned:
         return
     _fork_warned = True
-    sys.stderr.write(
-        "pyitt-host: warning: multiprocessing's fork start method under an external ITT collector (VTune) "
-        "can corrupt its data; use the spawn (default under pyitt-host) or forkserver start method\n")
-    sys.stderr.flush()
+    _say("pyitt-host: warning: multiprocessing's fork start method under an external ITT collector (VTune) "
+         "can corrupt its data; use the spawn or forkserver start method\n")
 
 def _adjust(mp):
     """What pyitt-host changes in multiprocessing, right after the program imports it."""
     context, process = mp.context, mp.process
     default = context._default_context
-    if method is not None and default._actual_context is None:
+    chosen = method
+    if chosen is None and spawn_instead_of_fork and default._default_context.get_start_method() == "fork":
+        chosen = "spawn"
+        spawn_popen = context.SpawnProcess._Popen
+        def _Popen(process_obj):
+            global _spawn_noted
+            if not _spawn_noted and default._actual_context in (None, default._default_context):
+                _spawn_noted = True
+                _say("pyitt-host: note: multiprocessing starts its children with spawn instead of fork, since "
+                     "forked children corrupt an external ITT collector's data (VTune's); --mp-start-method keep "
+                     "keeps fork\n")
+            return spawn_popen(process_obj)
+        context.SpawnProcess._Popen = staticmethod(_Popen)
+    if chosen is not None and default._actual_context is None:
         # The default only: set_start_method() and get_context() work as they do under python.
-        default._default_context = context._concrete_contexts[method]
+        default._default_context = context._concrete_contexts[chosen]
     bootstrap = process.BaseProcess._bootstrap
     def _bootstrap(self, *args, **kwargs):
         set_role(self.name)
@@ -65,8 +85,8 @@ def _adjust_or_warn(mp):
     try:
         _adjust(mp)
     except Exception as error:
-        sys.stderr.write("pyitt-host: warning: cannot set up multiprocessing for pyitt-host (%r); its children "
-                         "keep Python's defaults\n" % (error,))
+        _say("pyitt-host: warning: cannot set up multiprocessing for pyitt-host (%r); its children "
+             "keep Python's defaults\n" % (error,))
 
 class _AdjustMultiprocessingOnImport:
     """A meta path finder that finds nothing itself: it lets the next finder find multiprocessing and
@@ -123,6 +143,7 @@ def install():
     os._exit = _exit
 
 _fork_warned = False
+_spawn_noted = False
 )PY";
 
 }  // namespace
@@ -154,7 +175,13 @@ void prepare_child_processes(const HostOptions& options, bool is_child, bool ext
         py::dict globals;
         globals["__builtins__"] = py::module_::import("builtins");
         globals["__name__"] = "pyitt_host._children";
-        globals["method"] = options.mp_start_method == "keep" ? py::object(py::none()) : py::str(options.mp_start_method);
+        // Python's own start method unless the user chose one: a program may rely on fork (globals set
+        // under __main__, objects that do not pickle). Only an external collector, which forked
+        // children corrupt, makes the default spawn, and only where the program did not choose.
+        const std::string& method = options.mp_start_method;
+        const bool explicit_method = method != "auto" && method != "keep";
+        globals["method"] = explicit_method ? py::str(method) : py::object(py::none());
+        globals["spawn_instead_of_fork"] = method == "auto" && external_collector && options.follow_children;
         globals["warn_fork"] = external_collector;
         globals["is_child"] = is_child;
         globals["main_pid"] = ::getpid();
@@ -167,7 +194,7 @@ void prepare_child_processes(const HostOptions& options, bool is_child, bool ext
         py::module_::import("os").attr("register_at_fork")(
             py::arg("after_in_child") = py::cpp_function([] { set_collector_process_name("fork of " + g_role); }));
     } catch (const py::error_already_set& error) {
-        fmt::print(stderr, "pyitt-host: warning: cannot set up child processes ({}); multiprocessing keeps "
+        pyitt::print_stderr("pyitt-host: warning: cannot set up child processes ({}); multiprocessing keeps "
                            "Python's defaults\n",
                    error.what());
     }

@@ -13,6 +13,8 @@
 #include <cerrno>
 #include <charconv>
 #include <chrono>
+#include <condition_variable>
+#include <mutex>
 #include <csignal>
 #include <cstdlib>
 #include <cstring>
@@ -24,6 +26,7 @@
 
 #include "collection_switch.h"
 #include "itt_client.h"
+#include "stderr_line.h"
 
 namespace py = pybind11;
 
@@ -85,6 +88,7 @@ public:
         const std::optional<int> pause = options.pause_signal.empty() ? std::nullopt : parse_signal(options.pause_signal);
         if (resume) signal_actions_.emplace_back(*resume, resume == pause ? Action::kToggle : Action::kResume);
         if (pause && pause != resume) signal_actions_.emplace_back(*pause, Action::kPause);
+        choose_ending_signals();
     }
 
     // Timers already due (a child started after them) take effect now, in order, before the program.
@@ -92,24 +96,34 @@ public:
         while (next_timer_ < timers_.size() && seconds_until(timers_[next_timer_]) <= 0) apply(timers_[next_timer_++].action);
     }
 
-    // SIGTERM and the crash signals: the thread calls write_outputs (no GIL, so even while the main
-    // thread waits in C or crashed holding it). SIGTERM then ends the process as it would have; a
-    // crashing thread waits for the outputs (at most kCrashWaitMs) and dies of its signal. Only
-    // signals still at their default are taken (not those of faulthandler or the program).
-    void set_ending(void (*write_outputs)(int signal)) {
-        for (int signal : {SIGTERM, SIGABRT, SIGSEGV, SIGBUS, SIGFPE, SIGILL}) {
+    // The signals that end the process: the thread that takes one stops there (holding the GIL if it
+    // had it), the control thread takes the GIL from the others so that no more of the program runs,
+    // calls write_outputs (without Python), and the signalled thread then dies of its signal, as it
+    // would have. Signals that end a process from outside are taken only while at their default (not
+    // when ignored, as nohup leaves SIGHUP, nor when --resume-signal uses them); crash signals also
+    // when a handler is there (faulthandler's, from -X faulthandler), which runs after the writing.
+    void set_ending(void (*write_outputs)(int signal)) { write_outputs_ = write_outputs; }
+
+    // Once, after configure(): the signals --resume-signal and --pause-signal took are theirs.
+    void choose_ending_signals() {
+        if (write_outputs_ == nullptr) return;
+        for (int signal : {SIGTERM, SIGHUP, SIGQUIT, SIGXCPU, SIGXFSZ, SIGABRT, SIGSEGV, SIGBUS, SIGFPE, SIGILL}) {
             struct sigaction current {};
-            if (::sigaction(signal, nullptr, &current) == 0 && current.sa_handler == SIG_DFL)
-                ending_signals_.push_back(signal);
+            if (::sigaction(signal, nullptr, &current) != 0 || current.sa_handler == SIG_IGN) continue;
+            if (current.sa_handler != SIG_DFL && !is_crash_signal(signal)) continue;
+            if (std::any_of(signal_actions_.begin(), signal_actions_.end(),
+                            [signal](const auto& taken) { return taken.first == signal; }))
+                continue;
+            ending_signals_.push_back(signal);
         }
-        if (!ending_signals_.empty()) write_outputs_ = write_outputs;
+        if (ending_signals_.empty()) write_outputs_ = nullptr;
     }
 
     void start() {
         if (next_timer_ == timers_.size() && signal_actions_.empty() && write_outputs_ == nullptr) return;
         int fds[2], done[2];
         if (::pipe2(fds, O_CLOEXEC | O_NONBLOCK) != 0 || ::pipe2(done, O_CLOEXEC) != 0) {
-            fmt::print(stderr, "pyitt-host: warning: no collection-control thread (pipe: {})\n", std::strerror(errno));
+            pyitt::print_stderr("pyitt-host: warning: no collection-control thread (pipe: {})\n", std::strerror(errno));
             return;
         }
         read_fd_ = fds[0];
@@ -119,9 +133,15 @@ public:
         g_done_read_fd.store(done[0]);
         done_write_fd_ = done[1];
         done_pipe_inode_ = ::fstat(done[1], &info) == 0 ? info.st_ino : 0;
-        for (const auto& [signal, action] : signal_actions_) install_handler(signal, on_signal);
-        for (int signal : ending_signals_) install_handler(signal, signal == SIGTERM ? on_signal : on_crash);
-        thread_ = new std::thread([this] { run(); });
+        if (!handlers_installed_) {  // a forked child inherits them (and must not chain to itself)
+            handlers_installed_ = true;
+            for (const auto& [signal, action] : signal_actions_) install_handler(signal, on_signal);
+            if (!ending_signals_.empty()) {
+                ensure_alternate_signal_stack();  // a crash by stack overflow still has a stack to run on
+                for (int signal : ending_signals_) install_ending_handler(signal);
+            }
+        }
+        thread_ = start_thread();
         g_running.store(true);
     }
 
@@ -139,23 +159,23 @@ public:
     // under python; and the child needs a thread and a pipe of its own anyway (a signal to the
     // child must not reach the parent's thread). Signals arriving meanwhile wait in the pipe.
     //
-    // SIGTERM stays blocked in the forking thread from before the fork until the child has its own
-    // pipe and thread: a child's SIGTERM must neither reach the parent's thread through the shared
-    // pipe nor be lost (a pool terminated right after it forked its workers waits for each one).
+    // The ending signals stay blocked in the forking thread from before the fork until the child has
+    // its own pipe and thread: a child's SIGTERM must neither reach the parent's thread through the
+    // shared pipe nor be lost (a pool terminated right after it forked its workers waits for each one).
     void stop_for_fork() {
         if (thread_ == nullptr) return;
-        set_blocked(SIGTERM, true);
+        set_blocked_terminations(true, &mask_before_fork_);
         stop();
         suspended_ = true;
     }
     void resume_in_parent() {
         if (!suspended_) return;
         suspended_ = false;
-        thread_ = new std::thread([this] { run(); });
+        thread_ = start_thread();
         g_running.store(true);
     }
     void unblock_after_fork_in_parent() {
-        if (suspended_) set_blocked(SIGTERM, false);
+        if (suspended_) ::pthread_sigmask(SIG_SETMASK, &mask_before_fork_, nullptr);
     }
     void restart_in_child() {
         if (!suspended_) return;
@@ -164,28 +184,90 @@ public:
         ::close(g_signal_fd.exchange(-1));
         ::close(g_done_read_fd.exchange(-1));
         ::close(done_write_fd_);
+        g_ending.store(false);
         start();
-        set_blocked(SIGTERM, false);
+        ::pthread_sigmask(SIG_SETMASK, &mask_before_fork_, nullptr);
+    }
+
+    // At exit the writing is done by the exiting thread, the control thread stopped: an ending signal
+    // waits for the outputs (blocked in the writing thread, which must not be stopped mid-write; in
+    // any other, on_ending waits), then ends the process as it would have.
+    void begin_writing_at_exit() {
+        g_written_at_exit.store(false);
+        g_writing_at_exit.store(true);
+        set_blocked_terminations(true, &mask_before_writing_);
+    }
+    void end_writing_at_exit() {
+        g_written_at_exit.store(true);
+        ::pthread_sigmask(SIG_SETMASK, &mask_before_writing_, nullptr);  // what came meanwhile is delivered now
     }
 
 private:
-    static constexpr int kCrashWaitMs = 5000;  // a collector wedged by the crash must not hang the process
+    // A collector wedged by the crash, or a thread that holds the GIL in C for long, must not hang
+    // the process: after these the process dies of its signal all the same.
+    static constexpr int kEndingWaitMs = 5000;
+    static constexpr int kGilWaitMs = 1000;
+    static constexpr int kHoldMs = 300;
 
     static inline std::atomic<int> g_signal_fd{-1};
     static inline std::atomic<ino_t> g_signal_pipe_inode{0};
     static inline std::atomic<int> g_done_read_fd{-1};  // the thread writes a byte once the outputs are written
     static inline std::atomic<bool> g_running{false};
-    static inline std::atomic<bool> g_crashing{false};
+    static inline std::atomic<bool> g_ending{false};
+    static inline std::atomic<bool> g_ending_thread_holds_gil{false};
+    static inline std::atomic<bool> g_writing_at_exit{false};  // finish_process: the thread is stopped
+    static inline std::atomic<bool> g_written_at_exit{false};
+    static inline struct sigaction g_previous[NSIG]{};  // where an ending signal goes after the writing
 
-    static void on_crash(int signal) {
-        if (!g_crashing.exchange(true) && g_running.load()) {
-            wake(static_cast<unsigned char>(signal));
-            pollfd done{g_done_read_fd.load(), POLLIN, 0};
-            ::poll(&done, 1, kCrashWaitMs);
+    static bool is_crash_signal(int signal) {
+        return signal == SIGABRT || signal == SIGSEGV || signal == SIGBUS || signal == SIGFPE || signal == SIGILL;
+    }
+
+    // Runs in whichever program thread takes the signal, and keeps it there while the outputs are
+    // written: that thread runs no more of the program. A crashing thread stays until they are
+    // written (at most kEndingWaitMs). A thread stopped by SIGTERM and the like may hold a lock that
+    // the writing needs (the collector's, malloc's): it is let go after kHoldMs, and the control
+    // thread, which has taken the GIL meanwhile, ends the process once the outputs are written.
+    // The done pipe is never read, so every thread that ends up here sees it ready.
+    static void on_ending(int signal) {
+        const int saved = errno;
+        const bool crash = is_crash_signal(signal);
+        const int hold_ms = crash ? kEndingWaitMs : kHoldMs;
+        bool written = true;
+        if (!g_ending.exchange(true)) {
+            if (g_running.load()) {
+                g_ending_thread_holds_gil.store(PyGILState_Check() != 0);
+                wake(static_cast<unsigned char>(signal));
+                written = wait_for_outputs(hold_ms);
+            }
+        } else if (g_running.load()) {
+            written = wait_for_outputs(hold_ms);
         }
-        // Pending until this handler returns, then the default action: the same death, core and all.
-        ::signal(signal, SIG_DFL);
+        if (g_writing_at_exit.load()) wait_for_exit_outputs();  // the exiting thread is writing them
+        if (!written && !crash) {  // the control thread ends the process when it is done
+            errno = saved;
+            return;
+        }
+        // The signal is blocked until this handler returns, then goes where it would have gone
+        // without pyitt-host: the default action (the same death, core and all) or faulthandler.
+        ::sigaction(signal, &g_previous[signal], nullptr);
         ::raise(signal);
+        errno = saved;
+    }
+
+    static bool wait_for_outputs(int timeout_ms) {
+        pollfd done{g_done_read_fd.load(), POLLIN, 0};
+        int ready;
+        while ((ready = ::poll(&done, 1, timeout_ms)) < 0 && errno == EINTR) {
+        }
+        return ready > 0;
+    }
+
+    static void wait_for_exit_outputs() {
+        for (int waited_ms = 0; !g_written_at_exit.load() && waited_ms < kEndingWaitMs; ++waited_ms) {
+            const timespec millisecond{0, 1000000};
+            ::nanosleep(&millisecond, nullptr);
+        }
     }
 
     static void on_signal(int signal) {
@@ -203,27 +285,69 @@ private:
         [[maybe_unused]] const ssize_t written = ::write(fd, &byte, 1);  // a full pipe: already awake
     }
 
-    static void set_blocked(int signal, bool blocked) {
+    // The signals that end a process from outside (the crash signals are synchronous: blocking them
+    // would not delay them).
+    void set_blocked_terminations(bool blocked, sigset_t* before = nullptr) const {
         sigset_t set;
         sigemptyset(&set);
-        sigaddset(&set, signal);
-        ::pthread_sigmask(blocked ? SIG_BLOCK : SIG_UNBLOCK, &set, nullptr);
+        for (int signal : ending_signals_)
+            if (!is_crash_signal(signal)) sigaddset(&set, signal);
+        ::pthread_sigmask(blocked ? SIG_BLOCK : SIG_UNBLOCK, &set, before);
     }
 
-    [[noreturn]] void write_and_terminate() {
-        write_outputs_(SIGTERM);
-        ::signal(SIGTERM, SIG_DFL);
-        set_blocked(SIGTERM, false);
-        ::raise(SIGTERM);
-        std::_Exit(128 + SIGTERM);  // not reached
+    // No more of the program may run once an ending signal arrived. The signalled thread is held in
+    // on_ending; any other thread runs Python only with the GIL, so take it and never give it back.
+    // Taking it waits for the thread that has it to let go (at most its switch interval in Python;
+    // longer in C): bounded, and from a thread of its own, so a GIL that never comes (or a Python
+    // that is finalising, which ends threads that ask for the GIL) cannot stop the writing.
+    static void stop_the_program() {
+        if (!Py_IsInitialized() || py_is_finalizing()) return;
+        struct Taken {
+            std::mutex mutex;
+            std::condition_variable changed;
+            bool gil = false;
+        };
+        static Taken taken;  // the taking thread may outlive this call: it never returns
+        std::thread([] {
+            PyGILState_Ensure();
+            {
+                std::lock_guard lock(taken.mutex);
+                taken.gil = true;
+            }
+            taken.changed.notify_all();
+            for (;;) ::pause();
+        }).detach();
+        // A signalled thread that holds the GIL is held in on_ending: the taker gets it if that one is
+        // let go.
+        if (g_ending_thread_holds_gil.load()) return;
+        std::unique_lock lock(taken.mutex);
+        taken.changed.wait_for(lock, std::chrono::milliseconds(kGilWaitMs), [] { return taken.gil; });
     }
 
-    void write_for_crash(int signal) {
+    static bool py_is_finalizing() {
+#if PY_VERSION_HEX >= 0x030D0000
+        return Py_IsFinalizing() != 0;
+#else
+        return _Py_IsFinalizing() != 0;
+#endif
+    }
+
+    void write_for_ending(int signal) {
+        stop_the_program();
         write_outputs_(signal);
         const unsigned char byte = 1;
         struct stat info {};
-        if (::fstat(done_write_fd_, &info) != 0 || info.st_ino != done_pipe_inode_) return;  // see wake()
-        [[maybe_unused]] const ssize_t written = ::write(done_write_fd_, &byte, 1);
+        if (::fstat(done_write_fd_, &info) == 0 && info.st_ino == done_pipe_inode_) {  // see wake()
+            [[maybe_unused]] const ssize_t written = ::write(done_write_fd_, &byte, 1);
+        }
+        if (is_crash_signal(signal)) return;  // the crashing thread dies of it, with its core
+        // The signalled thread dies of it too, unless it was let go (on_ending): then this one does.
+        ::sigaction(signal, &g_previous[signal], nullptr);
+        sigset_t just_this;
+        sigemptyset(&just_this);
+        sigaddset(&just_this, signal);
+        ::pthread_sigmask(SIG_UNBLOCK, &just_this, nullptr);
+        ::raise(signal);
     }
 
     bool ends_process(int signal) const {
@@ -239,17 +363,45 @@ private:
         ::sigaction(signal, &action, nullptr);
     }
 
+    static void install_ending_handler(int signal) {
+        struct sigaction action {};
+        action.sa_handler = on_ending;
+        action.sa_flags = SA_RESTART | SA_ONSTACK;
+        sigemptyset(&action.sa_mask);
+        ::sigaction(signal, &action, &g_previous[signal]);
+    }
+
+    // For the thread that installs the handlers (the main thread), unless one is there already
+    // (faulthandler's): a handler for a stack overflow needs a stack other than the one that overflowed.
+    static void ensure_alternate_signal_stack() {
+        stack_t current {};
+        if (::sigaltstack(nullptr, &current) != 0 || !(current.ss_flags & SS_DISABLE)) return;
+        constexpr size_t kSize = 64 * 1024;
+        stack_t ours {};
+        ours.ss_sp = std::malloc(kSize);  // kept for the life of the thread
+        ours.ss_size = kSize;
+        if (ours.ss_sp != nullptr) ::sigaltstack(&ours, nullptr);
+    }
+
     double seconds_until(const TimedAction& timer) const {
         return timer.at_seconds - static_cast<double>(monotonic_now_ns() - run_started_ns_) / 1e9;
     }
 
-    void run() {
-        // Signals for the process go to the program's threads, as under python: a program that blocks
-        // SIGTERM to sigwait() for it must not have this thread take it (our handlers, which run in
-        // whichever thread takes a signal, then wake this one through the pipe).
-        sigset_t all;
+    // Signals for the process go to the program's threads, as under python: a program that blocks
+    // SIGTERM to sigwait() for it must not have this thread take it (our handlers, which run in
+    // whichever thread takes a signal, then wake this one through the pipe). The thread is born with
+    // every signal blocked: blocking them once it runs leaves a window as long as a busy machine
+    // takes to schedule it.
+    std::thread* start_thread() {
+        sigset_t all, program_mask;
         sigfillset(&all);
-        ::pthread_sigmask(SIG_BLOCK, &all, nullptr);
+        ::pthread_sigmask(SIG_BLOCK, &all, &program_mask);
+        auto* thread = new std::thread([this] { run(); });
+        ::pthread_sigmask(SIG_SETMASK, &program_mask, nullptr);
+        return thread;
+    }
+
+    void run() {
         for (;;) {
             apply_due_timers();
             int timeout_ms = -1;
@@ -268,8 +420,10 @@ private:
             }
             bool stop = false;
             for (ssize_t i = 0; i < count; ++i) {
-                if (bytes[i] == SIGTERM && ends_process(SIGTERM)) write_and_terminate();
-                if (bytes[i] != SIGTERM && ends_process(bytes[i])) write_for_crash(bytes[i]);
+                if (ends_process(bytes[i])) {
+                    write_for_ending(bytes[i]);  // the signalled thread ends the process now
+                    return;
+                }
                 stop |= bytes[i] == 0;
                 for (const auto& [signal, action] : signal_actions_)
                     if (signal == bytes[i]) apply(action);
@@ -285,6 +439,9 @@ private:
     int read_fd_ = -1;
     std::thread* thread_ = nullptr;
     bool suspended_ = false;  // stopped for a fork
+    bool handlers_installed_ = false;
+    sigset_t mask_before_writing_{};
+    sigset_t mask_before_fork_{};  // the forking thread's, given back to it in parent and child
     std::vector<int> ending_signals_;
     void (*write_outputs_)(int signal) = nullptr;
     int done_write_fd_ = -1;
@@ -384,8 +541,11 @@ void start_collection_control(const HostOptions& options) {
 }
 
 void finish_collection_control() {
+    g_control.begin_writing_at_exit();
     g_control.stop();
     if (g_detach_on_exit) control::detach(control::Source::kHost);
 }
+
+void outputs_written_at_exit() { g_control.end_writing_at_exit(); }
 
 }  // namespace pyitt::host

@@ -33,13 +33,17 @@ void prepare_trigger_report(HostOptions& options, const std::string& output_dir)
 // thread. After os.fork() the child gets a control thread of its own.
 void start_collection_control(const HostOptions& options);
 
-// Before start_collection_control: when SIGTERM or a crash signal (SIGABRT, SIGSEGV, SIGBUS,
-// SIGFPE, SIGILL) arrives, the control thread calls write_outputs(signal) (without the GIL: it must
-// not touch Python) and the process then dies of that signal, as it would have. Signals that are
-// not at their default (ignored, faulthandler's, the program's) are left alone.
+// Before start_collection_control: when a signal that ends the process arrives (SIGTERM, SIGHUP,
+// SIGQUIT, SIGXCPU, SIGXFSZ at their default; SIGABRT, SIGSEGV, SIGBUS, SIGFPE, SIGILL also under
+// faulthandler), no more of the program runs, the control thread calls write_outputs(signal)
+// (without Python) and the process then dies of that signal, as it would have (faulthandler's
+// traceback first, where it is enabled). Signals that are ignored or the program's are left alone.
 void write_outputs_on_ending_signals(void (*write_outputs)(int signal));
 
-// At exit: stops the control thread; --detach-on-exit detaches (when not done already).
+// At exit, before this process's outputs are written: stops the control thread; --detach-on-exit
+// detaches (when not done already). An ending signal that arrives from here on waits for
+// outputs_written_at_exit(), then ends the process as it would have.
 void finish_collection_control();
+void outputs_written_at_exit();
 
 }  // namespace pyitt::host

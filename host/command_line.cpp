@@ -112,10 +112,11 @@ public:
 
         app_.add_option("--mp-start-method", options.mp_start_method,
                         "multiprocessing's default start method under pyitt-host (the program may still "
-                        "choose another); keep: Python's own default (fork before 3.14)")
-            ->type_name("spawn|forkserver|fork|keep")
-            ->check(CLI::IsMember({"spawn", "forkserver", "fork", "keep"}))
-            ->default_str("spawn")
+                        "choose another); keep: Python's own (fork before 3.14); auto: Python's, but spawn "
+                        "instead of fork under an external collector (VTune)")
+            ->type_name("auto|spawn|forkserver|fork|keep")
+            ->check(CLI::IsMember({"auto", "spawn", "forkserver", "fork", "keep"}))
+            ->default_str("auto")
             ->group("Child processes");
         app_.add_flag("!--no-follow-children", options.follow_children,
                       "Child processes run as plain python (sys.executable is the embedded python), "

@@ -45,7 +45,7 @@ struct HostOptions {
     std::string collection_scope = "all";  // host | offload | all
     // Child processes: spawn and forkserver children, the forkserver and every [sys.executable, ...]
     // child come back to pyitt-host with these options unless follow_children is off.
-    std::string mp_start_method = "spawn";  // spawn | forkserver | fork | keep (the program's default)
+    std::string mp_start_method = "auto";  // auto | spawn | forkserver | fork | keep (Python's default)
     bool follow_children = true;
 
     long long run_started_ns = 0;  // hidden: steady-clock start of the run, handed to children

@@ -3,6 +3,7 @@
 // Py_RunMain then runs the program with python's exact semantics: script, -m, -c, stdin,
 // SystemExit, tracebacks, KeyboardInterrupt, atexit, thread joins.
 #include "interpreter.h"
+#include "stderr_line.h"
 
 #include <Python.h>
 #include <fmt/format.h>
@@ -52,13 +53,13 @@ std::string executable_for_paths(const HostPaths& paths) {
     if (venv == nullptr || *venv == '\0') return paths.embedded_python;
     const std::string config = std::string(venv) + "/pyvenv.cfg";
     if (!is_file(config)) {
-        fmt::print(stderr, "pyitt-host: warning: VIRTUAL_ENV={} has no pyvenv.cfg; ignoring it\n", venv);
+        pyitt::print_stderr("pyitt-host: warning: VIRTUAL_ENV={} has no pyvenv.cfg; ignoring it\n", venv);
         return paths.embedded_python;
     }
     const std::string ours = fmt::format("{}.{}", PY_MAJOR_VERSION, PY_MINOR_VERSION);
     const std::string theirs = venv_python_version(config);
     if (theirs != ours && theirs.rfind(ours + ".", 0) != 0) {
-        fmt::print(stderr,
+        pyitt::print_stderr(
                    "pyitt-host: warning: VIRTUAL_ENV={} is for Python {}, but this pyitt-host embeds "
                    "Python {}; ignoring it\n",
                    venv, theirs.empty() ? "(unknown)" : theirs, ours);

@@ -38,6 +38,7 @@ void finish_process() {
     pyitt::instrument::finish();
     pyitt::host::finish_collection_control();
     g_session->finish();
+    pyitt::host::outputs_written_at_exit();
 }
 
 // os._exit's hook: this process's output, then (in the process the user started) the run's files.

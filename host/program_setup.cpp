@@ -11,6 +11,7 @@
 
 #include "collection_control.h"
 #include "instrumenter.h"
+#include "stderr_line.h"
 
 namespace py = pybind11;
 
@@ -68,11 +69,11 @@ void prepare_program(const HostOptions& options, bool is_child) {
         config.trigger_report_path = options.trigger_report;
         pyitt::instrument::start(config);
     } catch (const std::invalid_argument& error) {
-        fmt::print(stderr, "pyitt-host: error: {}\n", error.what());
+        pyitt::print_stderr("pyitt-host: error: {}\n", error.what());
         std::fflush(stderr);
         std::_Exit(2);
     } catch (py::error_already_set& error) {
-        fmt::print(stderr, "pyitt-host: error: cannot start the instrumentation: {}\n", error.what());
+        pyitt::print_stderr("pyitt-host: error: cannot start the instrumentation: {}\n", error.what());
         std::fflush(stderr);
         std::_Exit(1);
     }

@@ -20,6 +20,7 @@
 #include "collection_control.h"
 #include "command_line.h"
 #include "itt_client.h"
+#include "stderr_line.h"
 
 namespace fs = std::filesystem;
 
@@ -204,13 +205,13 @@ void Session::start() {
     if (std::getenv(kCollectorVariable) == nullptr) return;
     pyitt::itt::initialize();
     if (!uses_builtin_collector_) return;
-    // SIGTERM (how a pool ends its workers, and how a batch system ends a job) writes the trace,
-    // then ends the process by SIGTERM at once, as under python: from the collection-control
-    // thread, since the main thread may be waiting in C where no Python signal handler would run.
-    // A crash (SIGABRT, SIGSEGV...) writes what was recorded up to it, marked as such.
+    // SIGTERM (how a pool ends its workers, and how a batch system ends a job), SIGHUP and the rest
+    // write the trace, then the process dies of its signal as under python: from the
+    // collection-control thread, since the main thread may be waiting in C where no Python signal
+    // handler would run. A crash (SIGABRT, SIGSEGV...) writes what was recorded up to it, marked as such.
     write_outputs_on_ending_signals([](int signal) {
         using SetEnd = void(int);
-        if (signal != SIGTERM) {
+        if (signal == SIGABRT || signal == SIGSEGV || signal == SIGBUS || signal == SIGFPE || signal == SIGILL) {
             if (auto* set_end = collector_function<SetEnd>("pyitt_collector_set_end_signal")) set_end(signal);
         }
         g_session_for_signals->report();
@@ -239,15 +240,15 @@ void Session::report() {
     if (auto* trace_path = collector_function<const char*()>("pyitt_collector_trace_path")) trace = trace_path();
     if (trace != nullptr && count_process_files(output_dir_) > 1 && report_run(events)) return;
     if (auto* summary_path = collector_function<const char*()>("pyitt_collector_summary_path")) {
-        if (const char* path = summary_path()) std::fputs(read_file(path).c_str(), stderr);
+        if (const char* path = summary_path()) pyitt::write_stderr(read_file(path));
     }
     const std::string shown_dir = shown_output_dir();
     if (trace == nullptr) {
-        fmt::print(stderr, "pyitt-host: {} ITT events recorded, but the trace could not be written in {}/ (see above)\n",
+        pyitt::print_stderr("pyitt-host: {} ITT events recorded, but the trace could not be written in {}/ (see above)\n",
                    events, shown_dir);
         return;
     }
-    fmt::print(stderr, "pyitt-host: {} ITT events from this process, trace in {}/ (open {} in https://ui.perfetto.dev)\n", events,
+    pyitt::print_stderr("pyitt-host: {} ITT events from this process, trace in {}/ (open {} in https://ui.perfetto.dev)\n", events,
                shown_dir, fs::path(trace).filename().string());
 }
 
@@ -268,14 +269,14 @@ bool Session::report_run(unsigned long long own_events) {
     unsigned long long events = 0;
     const int processes = merge != nullptr ? merge(&incomplete, &events) : 0;
     if (processes == 0) {
-        fmt::print(stderr, "pyitt-host: {} ITT events from this process; the traces of its children could not be "
+        pyitt::print_stderr("pyitt-host: {} ITT events from this process; the traces of its children could not be "
                            "merged (see above); they are in {}/\n",
                    own_events, shown_dir);
         return true;
     }
     if (processes == 1) return false;
-    std::fputs(read_file((fs::path(output_dir_) / "summary.txt").string()).c_str(), stderr);
-    fmt::print(stderr, "pyitt-host: {} ITT events from {} processes{} in {}/ (open trace.json in "
+    pyitt::write_stderr(read_file((fs::path(output_dir_) / "summary.txt").string()));
+    pyitt::print_stderr("pyitt-host: {} ITT events from {} processes{} in {}/ (open trace.json in "
                        "https://ui.perfetto.dev)\n",
                events, processes,
                incomplete > 0 ? fmt::format(" ({} with an incomplete trace: see summary.txt)", incomplete) : std::string(),

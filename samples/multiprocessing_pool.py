@@ -1,11 +1,11 @@
 """A process pool under pyitt-host: every worker is instrumented, and the run's traces are merged.
 
-    pyitt-host -R simulate -- samples/multiprocessing_pool.py               # spawn (pyitt-host's default)
+    pyitt-host -R simulate -- samples/multiprocessing_pool.py               # Python's default (fork before 3.14)
     pyitt-host -R simulate --mp-start-method forkserver -- samples/multiprocessing_pool.py
-    pyitt-host -R simulate --mp-start-method fork -- samples/multiprocessing_pool.py
+    pyitt-host -R simulate --mp-start-method spawn -- samples/multiprocessing_pool.py
     vtune -collect hotspots -knob enable-user-tasks -- pyitt-host -R simulate -- samples/multiprocessing_pool.py
 
-The summary counts `simulate` once per item across the workers (SpawnPoolWorker-1, ...), and
+The summary counts `simulate` once per item across the workers (ForkPoolWorker-1, ...), and
 trace.json in the output directory shows every process on one timeline.
 """
 import multiprocessing

@@ -15,6 +15,7 @@
 
 #include "qualname.h"
 #include "thread_state.h"
+#include "stderr_line.h"
 
 namespace py = pybind11;
 
@@ -244,7 +245,7 @@ CodeInfo* code_info_slow(PyCodeObject* code, PyObject* globals) {
     } catch (py::error_already_set& error) {
         if (!g_registry->warned) {
             g_registry->warned = true;
-            fmt::print(stderr, "pyitt-host: warning: a filter failed on {} ({}); it is not instrumented\n",
+            pyitt::print_stderr("pyitt-host: warning: a filter failed on {} ({}); it is not instrumented\n",
                        utf8(qualname.ptr()), error.what());
         }
         verdict = {CodeInfo::kSkip, "a filter failed"};
@@ -335,7 +336,7 @@ void write_explanation(const std::string& path) {
     std::ofstream out(path);
     out << "# decision\tqualified name\tfile:line\tmodule\trule\n";
     for (const auto& line : g_registry->explanation) out << line << '\n';
-    if (!out) fmt::print(stderr, "pyitt-host: warning: cannot write --explain file {}\n", path);
+    if (!out) pyitt::print_stderr("pyitt-host: warning: cannot write --explain file {}\n", path);
 }
 
 }  // namespace pyitt::instrument

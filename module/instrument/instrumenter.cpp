@@ -14,6 +14,7 @@
 #include "hooks.h"
 #include "thread_state.h"
 #include "triggers.h"
+#include "stderr_line.h"
 
 namespace py = pybind11;
 
@@ -267,7 +268,7 @@ void start(const Config& config) {
     bool setprofile_needed = false;
     bool python_hooked = install_monitoring(config) || install_eval_frame();
     if (!python_hooked) {
-        fmt::print(stderr,
+        pyitt::print_stderr(
                    "pyitt-host: warning: another tool owns the fast call hook; using PyEval_SetProfile, "
                    "which is slower\n");
         setprofile_needed = true;
@@ -317,7 +318,7 @@ void warn_unmatched_triggers() {
     for (const UnmatchedTrigger& unmatched : unmatched_triggers()) {
         if (matched_elsewhere.count(report_line(unmatched)) != 0) continue;
         const bool resume = unmatched.kind == Trigger::kResume;
-        fmt::print(stderr, "pyitt-host: warning: --{} '{}' never matched{}\n", resume ? "resume-on" : "pause-on",
+        pyitt::print_stderr("pyitt-host: warning: --{} '{}' never matched{}\n", resume ? "resume-on" : "pause-on",
                    unmatched.pattern,
                    !resume    ? "; it paused nothing"
                    : resumed ? "; it resumed nothing"

@@ -66,7 +66,7 @@ TEST(ParseInvocation, ChildProcessOptionsSurviveTheTripToAChild) {
     EXPECT_FALSE(got.follow_children);
     EXPECT_EQ(got.setup_file, "/proc/self/exe");
     const HostOptions defaults = parse_invocation({"pyitt-host", "x.py"}, nullptr).options;
-    EXPECT_EQ(defaults.mp_start_method, "spawn");
+    EXPECT_EQ(defaults.mp_start_method, "auto");
     EXPECT_TRUE(defaults.follow_children);
     EXPECT_THROW(parse_invocation({"pyitt-host", "--mp-start-method", "thread", "x.py"}, nullptr), UsageError);
 }

@@ -86,21 +86,39 @@ def test_pool_map_counts_every_item_once_across_workers(run_host, method, worker
         assert "forkserver" in r.roles()  # stopped at the end of main, so its trace is merged
 
 
-def test_spawn_is_the_default_start_method_and_the_program_may_still_choose(run_host):
+def test_pythons_start_method_is_the_default_and_the_program_may_still_choose(run_host, build_dir, tmp_path):
     script = """
     import multiprocessing, sys
     if sys.argv[1:] == ["choose"]:
-        multiprocessing.set_start_method("fork")  # no "context has already been set"
+        multiprocessing.set_start_method("forkserver")  # no "context has already been set"
     print(multiprocessing.get_start_method(allow_none=True), multiprocessing.get_start_method())
     """
-    r = run_host([], script)
-    assert r.result.stdout == "None spawn\n", r.result.stderr
+    pythons = "None fork\n"  # Linux's default before 3.14, which the embedded Pythons are
+    for options in ([], ["--collector", "none"], ["--no-follow-children"], ["--mp-start-method", "keep"]):
+        r = run_host(options, script)
+        assert (r.result.stdout, r.result.stderr.count("note:")) == (pythons, 0), options
     r = run_host([], script, "choose")
-    assert r.result.stdout == "fork fork\n", r.result.stderr
-    r = run_host(["--mp-start-method", "keep"], script)
-    assert r.result.stdout == "None fork\n", r.result.stderr
+    assert r.result.stdout == "forkserver forkserver\n", r.result.stderr
     r = run_host(["--mp-start-method", "forkserver"], script)
     assert r.result.stdout == "None forkserver\n", r.result.stderr
+    r = run_host(["--mp-start-method", "spawn"], script)
+    assert r.result.stdout == "None spawn\n", r.result.stderr
+
+    # An external collector (VTune's; here a copy of ours under another name) is corrupted by forked
+    # children: spawn where the program did not choose, said once, and the way back.
+    foreign = tmp_path / "libsome-vendor-collector.so"
+    foreign.write_bytes((build_dir / "libpyitt-collector.so").read_bytes())
+    r = run_host(["--collector", str(foreign)], script)
+    assert r.result.stdout == "None spawn\n", r.result.stderr
+    assert "note:" not in r.result.stderr  # no child started
+    r = run_host(["--collector", str(foreign)], POOL)
+    assert r.result.returncode == 0, r.result.stderr
+    assert r.result.stderr.count("pyitt-host: note:") == 1 and "--mp-start-method keep" in r.result.stderr
+    r = run_host(["--collector", str(foreign)], script, "choose")
+    assert r.result.stdout == "forkserver forkserver\n" and "note:" not in r.result.stderr
+    for options in (["--mp-start-method", "keep"], ["--no-follow-children"]):
+        r = run_host(["--collector", str(foreign), *options], script)
+        assert r.result.stdout == pythons and "note:" not in r.result.stderr, options
 
 
 def test_bad_start_method_is_a_usage_error(host, clean_env, tmp_path):
@@ -280,7 +298,7 @@ def test_options_reach_the_children(run_host):
 
 
 def test_builtin_regions_domain_and_labels_reach_the_workers(run_host):
-    r = run_host(["-b", "--domain", "mp", "--label", "line"], """
+    r = run_host(["-b", "--domain", "mp", "--label", "line", "--mp-start-method", "spawn"], """
     import multiprocessing
 
     def helper():
@@ -329,7 +347,8 @@ def test_setup_file_and_explain_reach_children(run_host, tmp_path):
 
 
 def test_no_follow_children_runs_them_as_plain_python(run_host, python_exe):
-    r = run_host(["--no-follow-children", "-R", "^work$"], POOL + """
+    # Spawned children (a forked one is a copy of this process, instrumented as it is).
+    r = run_host(["--no-follow-children", "--mp-start-method", "spawn", "-R", "^work$"], POOL + """
     import subprocess, sys
     print(subprocess.run([sys.executable, "-c", "import sys; print(sys.executable)"],
                          capture_output=True, text=True).stdout.strip())
@@ -359,6 +378,6 @@ def test_sample_multiprocessing_pool(host, clean_env, tmp_path):
     result = run([host, "-R", "simulate", "-o", out, "--", REPO / "samples" / "multiprocessing_pool.py", "12"],
                  env=clean_env, cwd=tmp_path)
     assert result.returncode == 0, result.stderr
-    assert "12 items on spawn" in result.stdout
+    assert "12 items on fork" in result.stdout  # Python's default start method
     r = Run(result, out)
-    assert r.count("simulate", "SpawnPoolWorker-") == 12
+    assert r.count("simulate", "ForkPoolWorker-") == 12
