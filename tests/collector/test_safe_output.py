@@ -319,6 +319,24 @@ def test_a_run_whose_first_process_used_up_every_descriptor_is_still_merged(run_
     assert leftovers(out) == []
 
 
+def test_a_trace_that_cannot_be_written_whole_leaves_no_part_of_it(run_host):
+    # RLIMIT_FSIZE (a batch system's file size limit) makes the write fail part way (Python ignores
+    # SIGXFSZ): the count is still right, and nothing half written is left under any name.
+    program = """
+    import resource
+    def work(i):
+        return i
+    for i in range(200):
+        work(i)
+    resource.setrlimit(resource.RLIMIT_FSIZE, (4000, resource.RLIM_INFINITY))
+    """
+    result, out = run_host(["-R", "^work$"], program)
+    assert result.returncode == 0, result.stderr
+    assert "pyitt-collector: warning: cannot write" in result.stderr
+    assert re.search(r"^pyitt-host: 200 ITT events recorded, but the trace could not be written", result.stderr, re.M)
+    assert list(out.glob("trace-*.json")) == [] and leftovers(out) == []
+
+
 # ---- forked workers ----
 
 @pytest.mark.parametrize("method", ["fork", "forkserver"])
