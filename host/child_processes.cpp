@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include "command_line.h"
+#include "instrumenter.h"
 #include "itt_client.h"
 #include "stderr_line.h"
 
@@ -88,31 +89,6 @@ def _adjust_or_warn(mp):
         _say("pyitt-host: warning: cannot set up multiprocessing for pyitt-host (%r); its children "
              "keep Python's defaults\n" % (error,))
 
-class _AdjustMultiprocessingOnImport:
-    """A meta path finder that finds nothing itself: it lets the next finder find multiprocessing and
-    adjusts the module once it has run, so programs that never import it pay nothing."""
-    @classmethod
-    def find_spec(cls, name, path=None, target=None):
-        if name != "multiprocessing":
-            return None
-        for finder in sys.meta_path:
-            find = getattr(finder, "find_spec", None)
-            if finder is cls or find is None:
-                continue
-            spec = find(name, path, target)
-            if spec is not None:
-                break
-        else:
-            return None
-        sys.meta_path.remove(cls)
-        exec_module = getattr(spec.loader, "exec_module", None)
-        if exec_module is not None:
-            def exec_and_adjust(module):
-                exec_module(module)
-                _adjust_or_warn(module)
-            spec.loader.exec_module = exec_and_adjust
-        return spec
-
 def _stop_forkserver():
     """The forkserver ends when the program's process ends; stopping it here lets it write its trace
     before the run's traces are merged."""
@@ -131,10 +107,7 @@ def install():
     if not is_child:
         import atexit
         atexit.register(_stop_forkserver)  # before the program's handlers, so it runs after them
-    if "multiprocessing" in sys.modules:  # imported by a setup file
-        _adjust_or_warn(sys.modules["multiprocessing"])
-    else:
-        sys.meta_path.insert(0, _AdjustMultiprocessingOnImport)
+    after_import("multiprocessing", _adjust_or_warn)  # programs that never import it pay nothing
     real_exit = os._exit
     def _exit(status):
         finish_process()
@@ -187,6 +160,8 @@ void prepare_child_processes(const HostOptions& options, bool is_child, bool ext
         globals["main_pid"] = ::getpid();
         globals["set_role"] = py::cpp_function([](const std::string& role) { set_collector_process_name(role); });
         globals["finish_process"] = py::cpp_function([finish_process] { finish_process(); });
+        globals["after_import"] = py::cpp_function(
+            [](const std::string& name, py::object adjust) { pyitt::instrument::after_import(name.c_str(), adjust); });
         py::module_ builtins = py::module_::import("builtins");
         builtins.attr("exec")(builtins.attr("compile")(kSupportSource, "<pyitt-host children>", "exec"), globals);
         globals["install"]();

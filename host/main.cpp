@@ -173,6 +173,7 @@ int main(int argc, char** argv) {
     static std::string role = process_role(invocation.python_argv, is_child);
     return run_python(invocation, paths,
                       {[is_child, instrumented, run_started_here] {
+                           pyitt::instrument::ModulesImportedForItself own_imports;
                            g_session->start();
                            if (run_started_here && g_session->output_dir().empty()) {
                                remove_run_files_on_ending_signals();
@@ -188,6 +189,7 @@ int main(int argc, char** argv) {
                                }
                                hand_over_to_children(*options, *g_session);
                            }
+                           own_imports.forget();
                            prepare_program(*options, is_child);
                        },
                        [] { finish_process(); }});

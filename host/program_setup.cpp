@@ -55,8 +55,11 @@ void run_setup_file(const std::string& path) {
 }
 
 void prepare_program(const HostOptions& options, bool is_child) {
+    pyitt::instrument::ModulesImportedForItself for_control;
     start_collection_control(options);  // --start-paused: before the setup file, which is user code too
-    if (!options.setup_file.empty()) run_setup_file(options.setup_file);
+    for_control.forget();
+    if (!options.setup_file.empty()) run_setup_file(options.setup_file);  // its imports are the user's
+    pyitt::instrument::ModulesImportedForItself for_instrumentation;
     try {
         pyitt::instrument::Config config = instrument_config(options);
         if (is_child && !config.explain_path.empty()) {  // one file per process: explain-<pid>.txt
@@ -68,6 +71,7 @@ void prepare_program(const HostOptions& options, bool is_child) {
         config.warn_unmatched_triggers = !is_child;
         config.trigger_report_path = options.trigger_report;
         pyitt::instrument::start(config);
+        for_instrumentation.forget();
     } catch (const std::invalid_argument& error) {
         pyitt::print_stderr("pyitt-host: error: {}\n", error.what());
         std::fflush(stderr);

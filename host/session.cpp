@@ -20,6 +20,7 @@
 #include "collection_control.h"
 #include "command_line.h"
 #include "itt_client.h"
+#include "run_files.h"
 #include "stderr_line.h"
 
 namespace fs = std::filesystem;
@@ -215,6 +216,7 @@ void Session::start() {
             if (auto* set_end = collector_function<SetEnd>("pyitt_collector_set_end_signal")) set_end(signal);
         }
         g_session_for_signals->report();
+        remove_run_files();  // the options and trigger files the run's first process made
     });
     g_session_for_signals = this;
 }

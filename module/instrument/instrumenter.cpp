@@ -37,7 +37,50 @@ thread_local ThreadStateOwner t_owner;
 // Python helpers of the instrumentation, compiled in. Their file name starts with "<pyitt", so
 // their own frames are never tasks.
 constexpr const char* kSupportSource = R"PY(
-import functools, threading
+import functools, sys
+
+# Modules the program imports get pyitt-host's adjustments right after their own code has run: a
+# module pyitt-host imported first would no longer be found where the program looks (a threading.py
+# beside the script), nor patchable before anyone imports it (gevent's monkey.patch_all).
+_after_import = {}
+
+def after_import(name, adjust):
+    """Calls adjust(module) once the program has imported `name` (now, if it has)."""
+    module = sys.modules.get(name)
+    if module is not None:
+        adjust(module)
+        return
+    if not _after_import:
+        sys.meta_path.insert(0, _AfterImportFinder)
+    _after_import.setdefault(name, []).append(adjust)
+
+class _AfterImportFinder:
+    """Finds nothing itself: lets the next finder find the module and adjusts it once it has run;
+    leaves sys.meta_path when nothing is left to adjust."""
+    @classmethod
+    def find_spec(cls, name, path=None, target=None):
+        if name not in _after_import:
+            return None
+        for finder in sys.meta_path:
+            find = getattr(finder, "find_spec", None)
+            if finder is cls or find is None:
+                continue
+            spec = find(name, path, target)
+            if spec is not None:
+                break
+        else:
+            return None
+        adjusts = _after_import.pop(name)
+        if not _after_import and cls in sys.meta_path:
+            sys.meta_path.remove(cls)
+        exec_module = getattr(spec.loader, "exec_module", None)
+        if exec_module is not None:
+            def exec_and_adjust(module):
+                exec_module(module)
+                for adjust in adjusts:
+                    adjust(module)
+            spec.loader.exec_module = exec_and_adjust
+        return spec
 
 # inspect's is*function tests by their code flags: importing inspect (dis, ast, tokenize...) would
 # cost every process ~10 ms at start, spawned pool workers included.
@@ -113,7 +156,13 @@ class _Stepper:
                 error = raised
 
 def name_threads(set_name, per_thread_setup):
-    """Gives every threading.Thread's name to ITT, renames too, and runs per_thread_setup in each."""
+    """Gives every threading.Thread's name to ITT, renames too, and runs per_thread_setup in each,
+    from when the program imports threading; until then the only thread is the main one."""
+    if "threading" not in sys.modules:
+        set_name("MainThread")
+    after_import("threading", lambda threading: _name_threads(threading, set_name, per_thread_setup))
+
+def _name_threads(threading, set_name, per_thread_setup):
     Thread = threading.Thread
     start_inner = Thread._bootstrap_inner
     def _bootstrap_inner(self):
@@ -134,8 +183,8 @@ def name_threads(set_name, per_thread_setup):
 py::module_ support_module() {
     static PyObject* module = nullptr;
     if (module == nullptr) {
-        py::module_ types = py::module_::import("types");
-        py::object created = types.attr("ModuleType")("pyitt._instrument_support");
+        py::object module_type = py::reinterpret_borrow<py::object>(reinterpret_cast<PyObject*>(&PyModule_Type));
+        py::object created = module_type("pyitt._instrument_support");
         py::dict globals = created.attr("__dict__");
         py::module_ builtins = py::module_::import("builtins");
         globals["__builtins__"] = builtins;
@@ -281,6 +330,27 @@ void start(const Config& config) {
     support.attr("name_threads")(py::cpp_function([](const std::string& name) { itt::thread_set_name(name.c_str()); }),
                                           py::cpp_function([] { install_setprofile_on_this_thread(); }));
     g_running = true;
+}
+
+void after_import(const char* module_name, py::object adjust) {
+    support_module().attr("after_import")(module_name, adjust);
+}
+
+ModulesImportedForItself::ModulesImportedForItself() {
+    before_ = py::reinterpret_steal<py::object>(PySet_New(PyImport_GetModuleDict()));
+    if (!before_) throw py::error_already_set();
+}
+
+void ModulesImportedForItself::forget() {
+    py::dict modules = py::reinterpret_borrow<py::dict>(PyImport_GetModuleDict());
+    py::list added;
+    for (auto item : modules) {
+        const std::string name = py::str(item.first);
+        if (PySet_Contains(before_.ptr(), item.first.ptr()) == 1) continue;
+        if (name == "pyitt" || name.rfind("pyitt.", 0) == 0) continue;
+        added.append(item.first);
+    }
+    for (auto name : added) PyDict_DelItem(modules.ptr(), name.ptr());
 }
 
 std::string report_line(const UnmatchedTrigger& trigger) {

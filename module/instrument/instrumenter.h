@@ -19,4 +19,19 @@ void start(const Config& config);
 // At exit: writes --explain.
 void finish();
 
+// Calls adjust(module) right after the program imports `module_name` (at once if it has): how
+// pyitt-host adjusts a module of the program's without importing it first.
+void after_import(const char* module_name, pybind11::object adjust);
+
+// Before the program, around pyitt-host's own set-up: what it imports for itself leaves
+// sys.modules again (pyitt's own modules stay), so the program's imports find and run what they
+// would under python (a re.py beside the script, a gevent patching threading before its import).
+class ModulesImportedForItself {
+public:
+    ModulesImportedForItself();   // notes what sys.modules holds
+    void forget();                // removes what was added since, but pyitt and pyitt.*
+private:
+    pybind11::object before_;
+};
+
 }  // namespace pyitt::instrument
