@@ -184,7 +184,7 @@ def test_concurrent_runs_into_one_directory_each_leave_a_whole_trace_json(host, 
     (tmp_path / "program.py").write_text(textwrap.dedent("""
     def work(i):
         return i
-    for i in range(3000):
+    for i in range(20000):  # a trace.json of megabytes: long enough to be caught half written
         work(i)
     """))
     out = tmp_path / "shared"
@@ -218,7 +218,7 @@ def test_concurrent_runs_into_one_directory_each_leave_a_whole_trace_json(host, 
     assert [r.returncode for r in runs] == [0] * 20, errors
     assert torn == []
     trace = json.loads(merged.read_text())
-    assert counted(trace)["work"] == 3000  # one whole run's
+    assert counted(trace)["work"] == 20000  # one whole run's
     assert len(list(out.glob("trace-*.json"))) == 20
     assert leftovers(out) == []
 
