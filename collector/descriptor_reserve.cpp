@@ -34,12 +34,14 @@ bool DescriptorReserve::Held::still_ours() const {
 }
 
 void DescriptorReserve::take(const std::string& dir) {
+    std::lock_guard lock(mutex_);
     make_directories(dir);
     dir_ = hold(open(dir.empty() ? "." : dir.c_str(), O_PATH | O_DIRECTORY | O_CLOEXEC));
     for (Held& spare : spares_) spare = hold(open("/dev/null", O_PATH | O_CLOEXEC));
 }
 
 void DescriptorReserve::release_spares() {
+    std::lock_guard lock(mutex_);
     for (Held& spare : spares_) {
         if (spare.still_ours()) close(spare.fd);
         spare = Held{};
@@ -47,6 +49,7 @@ void DescriptorReserve::release_spares() {
 }
 
 OutputDirectory DescriptorReserve::directory(const std::string& dir) {
+    std::lock_guard lock(mutex_);
     OutputDirectory out{-1, dir};
     struct stat named {};
     if (dir_.still_ours() && stat(dir.empty() ? "." : dir.c_str(), &named) == 0 && named.st_dev == dir_.dev &&

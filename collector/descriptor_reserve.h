@@ -4,12 +4,14 @@
 
 #include <sys/types.h>
 
+#include <mutex>
 #include <string>
 
 #include "output_file.h"
 
 namespace pyitt::collector {
 
+// Thread-safe; a leaf lock, held around fork() by the collector's atfork handlers.
 class DescriptorReserve {
 public:
     // Opens the output directory (O_PATH, creating it if needed) and a few spare descriptors.
@@ -22,6 +24,9 @@ public:
     // `dir` names (the program may have changed directory or closed it), else freshly opened.
     OutputDirectory directory(const std::string& dir);
 
+    void prepare_fork() { mutex_.lock(); }
+    void after_fork() { mutex_.unlock(); }
+
 private:
     // A descriptor of ours and what it was opened on: a program that closed it may have got the same
     // number for a file of its own, which we must neither use nor close.
@@ -33,6 +38,7 @@ private:
     };
     static Held hold(int fd);
     static constexpr int kSpares = 2;  // a merge reads one file while it writes another
+    std::mutex mutex_;
     Held dir_;
     Held spares_[kSpares];
 };

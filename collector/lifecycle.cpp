@@ -107,13 +107,16 @@ void clear_unfinished_mark() {
     id.marker_name.clear();
 }
 
-// Lock order, here and everywhere: finish, thread buffers, objects (warnings are a leaf).
+// Lock order, here and everywhere: finish, thread buffers, objects (warnings and the descriptor
+// reserve are leaves).
 void prepare_fork() {
     finish_state().mutex.lock();
     buffers_prepare_fork();
     objects_prepare_fork();
+    descriptor_reserve().prepare_fork();
 }
 void parent_after_fork() {
+    descriptor_reserve().after_fork();
     objects_after_fork();
     buffers_parent_after_fork();
     finish_state().mutex.unlock();
@@ -121,6 +124,7 @@ void parent_after_fork() {
 // The child writes its own trace-<its pid>.json from what it records itself (its atexit writer is
 // inherited); it must not repeat the parent's events.
 void child_after_fork() {
+    descriptor_reserve().after_fork();
     objects_after_fork();
     buffers_child_after_fork();
     FinishState& s = finish_state();
