@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 #include <pybind11/embed.h>
 
+#include <cstdlib>
 #include <filesystem>
 #include <string_view>
 #include <unistd.h>
@@ -114,6 +115,32 @@ def install():
         real_exit(status)
     _exit.__doc__ = real_exit.__doc__
     os._exit = _exit
+    # os.execl, execvp, execvpe... all end in these two (os's own globals): the image that execs
+    # writes what it recorded, as one that exits would.
+    real_execv, real_execve = os.execv, os.execve
+    def execv(path, argv):
+        _finish_before_exec(path, None)
+        return real_execv(path, argv)
+    def execve(path, argv, env):
+        _finish_before_exec(path, env)
+        return real_execve(path, argv, env)
+    execv.__doc__, execve.__doc__ = real_execv.__doc__, real_execve.__doc__
+    os.execv, os.execve = execv, execve
+
+def _finish_before_exec(path, env):
+    """Only for an exec that will succeed: after one that fails, the program goes on recording."""
+    try:
+        target = None if isinstance(path, int) else os.fsdecode(path)
+        if target is not None and not (os.path.isfile(target) and os.access(target, os.X_OK)):
+            return
+        # Without env, the C environment, where pyitt-host put its children's options (os.environ
+        # is python's copy of it, made before).
+        hands_over = options_in_environment() if env is None else options_variable in env
+        goes_on = (target is not None and hands_over
+                   and os.path.realpath(target) == os.path.realpath(sys.executable))
+    except Exception:
+        return
+    finish_before_exec(goes_on)
 
 _fork_warned = False
 _spawn_noted = False
@@ -143,7 +170,7 @@ bool is_resource_tracker(const std::vector<std::string>& python_argv) {
 void name_this_process(const std::string& role) { set_collector_process_name(role); }
 
 void prepare_child_processes(const HostOptions& options, bool is_child, bool external_collector,
-                             void (*finish_process)()) {
+                             EndingsWithoutExit endings) {
     try {
         py::dict globals;
         globals["__builtins__"] = py::module_::import("builtins");
@@ -159,7 +186,10 @@ void prepare_child_processes(const HostOptions& options, bool is_child, bool ext
         globals["is_child"] = is_child;
         globals["main_pid"] = ::getpid();
         globals["set_role"] = py::cpp_function([](const std::string& role) { set_collector_process_name(role); });
-        globals["finish_process"] = py::cpp_function([finish_process] { finish_process(); });
+        globals["finish_process"] = py::cpp_function([endings] { endings.os_exit(); });
+        globals["finish_before_exec"] = py::cpp_function([endings](bool run_goes_on) { endings.before_exec(run_goes_on); });
+        globals["options_variable"] = kChildOptionsVariable;
+        globals["options_in_environment"] = py::cpp_function([] { return std::getenv(kChildOptionsVariable) != nullptr; });
         globals["after_import"] = py::cpp_function(
             [](const std::string& name, py::object adjust) { pyitt::instrument::after_import(name.c_str(), adjust); });
         py::module_ builtins = py::module_::import("builtins");

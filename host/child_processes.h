@@ -22,12 +22,19 @@ bool is_resource_tracker(const std::vector<std::string>& python_argv);
 // when the collector is not ours.
 void name_this_process(const std::string& role);
 
+// How this process's output is written when it ends without the interpreter's exit.
+struct EndingsWithoutExit {
+    void (*os_exit)();                        // os._exit (forked workers)
+    void (*before_exec)(bool run_goes_on);    // os.exec* that is about to succeed; run_goes_on: the
+                                              // new image is a pyitt-host of this run
+};
+
 // Before the program, GIL held. Sets multiprocessing's default start method when the program
 // imports it (and names each multiprocessing child after its Process), warns about fork under an
-// external collector, makes os._exit() write this process's output first (finish_process), and
+// external collector, makes os._exit() and os.exec*() write this process's output first, and
 // stops the forkserver at the end of the process the user started (so that its trace is there
 // for the merge).
 void prepare_child_processes(const HostOptions& options, bool is_child, bool external_collector,
-                             void (*finish_process)());
+                             EndingsWithoutExit endings);
 
 }  // namespace pyitt::host

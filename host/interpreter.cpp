@@ -10,8 +10,13 @@
 
 #include <cstdlib>
 #include <fstream>
+#include <pthread.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
+#include <ucontext.h>
 #include <vector>
+
+#include "instrumenter.h"
 
 namespace pyitt::host {
 namespace {
@@ -68,6 +73,64 @@ std::string executable_for_paths(const HostPaths& paths) {
     return std::string(venv) + "/bin/python";
 }
 
+#if PY_VERSION_HEX < 0x030C0000
+// 3.9-3.11: the frame-evaluation hook makes every Python call a C call (3.11 itself runs them on
+// the heap; 3.9/3.10 nest less per call without it), so a recursion 50,000 deep that python runs
+// would overflow the 8 MiB main stack. The program runs on a larger stack, reserved, not committed:
+// memory is used only as deep as it goes. Same thread, same signals; rlimits untouched.
+constexpr size_t kProgramStackSize = size_t{1} << 30;
+constexpr size_t kGuardSize = 64 * 1024;  // below it: SIGSEGV, which the crash handler reports
+
+struct ProgramOnLargeStack {
+    ucontext_t caller{};
+    ucontext_t program{};
+    int status = 0;
+};
+ProgramOnLargeStack g_large_stack;
+
+void run_main_on_large_stack() {
+    const stack_t& stack = g_large_stack.program.uc_stack;
+    pyitt::instrument::set_stack_floor_for_this_thread(static_cast<char*>(stack.ss_sp) + kGuardSize,
+                                                      stack.ss_size - kGuardSize);
+    g_large_stack.status = Py_RunMain();
+}
+
+// Threads the program starts get a larger default stack too (as reserved address space, committed
+// only as deep as they go); threading.stack_size() still says 0, and a size the program sets wins.
+constexpr size_t kThreadStackSize = size_t{64} << 20;
+
+void enlarge_default_thread_stack() {
+    pthread_attr_t attributes;
+    if (::pthread_getattr_default_np(&attributes) != 0) return;
+    size_t size = 0;
+    if (::pthread_attr_getstacksize(&attributes, &size) == 0 && size < kThreadStackSize) {
+        ::pthread_attr_setstacksize(&attributes, kThreadStackSize);
+        ::pthread_setattr_default_np(&attributes);
+    }
+    ::pthread_attr_destroy(&attributes);
+}
+
+int run_main() {
+    enlarge_default_thread_stack();
+    for (size_t size = kProgramStackSize; size >= kProgramStackSize / 16; size /= 4) {
+        void* base = ::mmap(nullptr, size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE | MAP_STACK,
+                            -1, 0);
+        if (base == MAP_FAILED) continue;  // strict overcommit: try smaller
+        ::mprotect(base, kGuardSize, PROT_NONE);
+        if (::getcontext(&g_large_stack.program) != 0) break;
+        g_large_stack.program.uc_stack.ss_sp = base;
+        g_large_stack.program.uc_stack.ss_size = size;
+        g_large_stack.program.uc_link = &g_large_stack.caller;
+        ::makecontext(&g_large_stack.program, run_main_on_large_stack, 0);
+        if (::swapcontext(&g_large_stack.caller, &g_large_stack.program) != 0) break;
+        return g_large_stack.status;
+    }
+    return Py_RunMain();  // no memory to reserve: the thread's own stack
+}
+#else
+int run_main() { return Py_RunMain(); }
+#endif
+
 }  // namespace
 
 int run_python(const Invocation& invocation, const HostPaths& paths, const ProgramHooks& hooks) {
@@ -85,7 +148,9 @@ int run_python(const Invocation& invocation, const HostPaths& paths, const Progr
     PyConfig_InitPythonConfig(&config);
     config.parse_argv = 1;
     const std::string path_source = executable_for_paths(paths);
-    PyStatus status = PyConfig_SetBytesString(&config, &config.program_name, argv[0]);
+    // Python's own messages name the python they come from ("python3: can't open file ..."): the
+    // embedded one, not pyitt-host.
+    PyStatus status = PyConfig_SetBytesString(&config, &config.program_name, paths.embedded_python.c_str());
     if (!PyStatus_Exception(status)) {
         status = PyConfig_SetBytesString(&config, &config.executable, path_source.c_str());
     }
@@ -105,7 +170,7 @@ int run_python(const Invocation& invocation, const HostPaths& paths, const Progr
 
     if (hooks.at_finalize != nullptr) Py_AtExit(hooks.at_finalize);
     if (hooks.before_program) hooks.before_program();
-    return Py_RunMain();
+    return run_main();
 }
 
 }  // namespace pyitt::host

@@ -31,14 +31,26 @@ pyitt::host::Session* g_session = nullptr;
 // Writes what this process recorded: at interpreter finalisation, or earlier when it ends by
 // os._exit (forked workers). Once per process (a forked child has its own). SIGTERM and crashes
 // write from the control thread instead (Session::start), without the instrumentation's part.
-void finish_process() {
+void finish_process(bool run_goes_on = false) {
     static pid_t finished_in = 0;
     if (finished_in == ::getpid()) return;
     finished_in = ::getpid();
     pyitt::instrument::finish();
     pyitt::host::finish_collection_control();
-    g_session->finish();
+    if (run_goes_on) {
+        g_session->finish_before_exec();
+    } else {
+        g_session->finish();
+    }
     pyitt::host::outputs_written_at_exit();
+}
+
+// os.exec*'s hook, when the exec is about to succeed: what this image recorded is written (the new
+// image is another process for the collector). An image of pyitt-host that goes on with the run
+// takes over its report and its files.
+void finish_before_exec(bool run_goes_on) {
+    finish_process(run_goes_on);
+    if (!run_goes_on) pyitt::host::remove_run_files();
 }
 
 // os._exit's hook: this process's output, then (in the process the user started) the run's files.
@@ -159,6 +171,7 @@ int main(int argc, char** argv) {
         return 2;
     }
     g_session = session.get();
+    if (run_started_here) session->reports_the_run();
     if (!is_child) {
         invocation.options.run_started_ns = started_ns;
         make_absolute(invocation.options.setup_file);
@@ -181,7 +194,7 @@ int main(int argc, char** argv) {
                            if (!instrumented) return;
                            name_this_process(role);
                            prepare_child_processes(*options, is_child, g_session->external_collector(),
-                                                   finish_process_and_run);
+                                                   {finish_process_and_run, finish_before_exec});
                            if (!is_child) {
                                if (!patterns_compile(*options)) {
                                    std::fflush(stderr);

@@ -223,6 +223,11 @@ void Session::start() {
 
 void Session::finish() { report(); }
 
+void Session::finish_before_exec() {
+    run_goes_on_ = true;
+    report();
+}
+
 void Session::report() {
     if (!uses_builtin_collector_) return;
     // Once per process: at exit, or earlier on SIGTERM or a crash (the control thread) or os._exit.
@@ -235,7 +240,8 @@ void Session::report() {
     auto* finish_collector = collector_function<unsigned long long()>("pyitt_collector_finish");
     if (finish_collector == nullptr) return;  // never loaded, or it failed and said so
     const unsigned long long events = finish_collector();
-    if (is_child_ || ::getpid() != started_pid_) return;  // a child, or a forked copy of this process
+    if ((is_child_ && !reports_the_run_) || ::getpid() != started_pid_) return;  // a child, or a forked copy
+    if (run_goes_on_) return;
 
     std::fflush(stdout);
     const char* trace = nullptr;

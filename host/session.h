@@ -33,6 +33,13 @@ public:
     // prints the summary (merging the run's processes) and where things went. Once per process.
     void finish();
 
+    // Before os.exec* of a pyitt-host that goes on with this run (the same pid): this process's
+    // files only; the new image reports the run.
+    void finish_before_exec();
+
+    // This process took over the run from the first one, which exec'ed it: it reports the run.
+    void reports_the_run() { reports_the_run_ = true; }
+
 private:
     void report();
 
@@ -42,6 +49,8 @@ private:
     bool uses_builtin_collector_ = false;
     bool external_collector_ = false;
     bool is_child_ = false;
+    bool reports_the_run_ = false;
+    bool run_goes_on_ = false;  // exec'ing into the run's next image
     long started_pid_ = 0;
     std::string output_dir_;
 };

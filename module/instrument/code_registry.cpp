@@ -96,10 +96,20 @@ struct Verdict {
     std::string rule;
 };
 
+// A file name that is not valid UTF-8 (surrogate escapes of a path's bytes) is the program's, and
+// leaves no exception behind for it.
+bool is_internal_file(PyObject* file) {
+    const char* text = PyUnicode_AsUTF8(file);
+    if (text == nullptr) {
+        PyErr_Clear();
+        return false;
+    }
+    return is_internal(text);
+}
+
 Verdict decide(const Registry& r, PyObject* name, PyObject* qualname, PyObject* file, PyObject* module,
                bool is_function) {
-    const char* file_text = PyUnicode_AsUTF8(file);
-    if (file_text != nullptr && is_internal(file_text)) return {CodeInfo::kSkip, "pyitt's own code"};
+    if (is_internal_file(file)) return {CodeInfo::kSkip, "pyitt's own code"};
 
     bool forced = false;
     std::string rule;
@@ -136,8 +146,7 @@ Verdict decide(const Registry& r, PyObject* name, PyObject* qualname, PyObject* 
 // Pause wins when both match: a pause trigger inside a resume trigger pauses anyway.
 Trigger decide_trigger(Registry& r, PyObject* name, PyObject* qualname, PyObject* file) {
     if (r.resume_on.empty() && r.pause_on.empty()) return Trigger::kNone;
-    const char* file_text = PyUnicode_AsUTF8(file);
-    if (file_text != nullptr && is_internal(file_text)) return Trigger::kNone;
+    if (is_internal_file(file)) return Trigger::kNone;
     const bool pauses = r.pause_on.mark_all({name, qualname}, r.pause_on_matched);
     const bool resumes = r.resume_on.mark_all({name, qualname}, r.resume_on_matched);
     return pauses ? Trigger::kPause : resumes ? Trigger::kResume : Trigger::kNone;
@@ -158,9 +167,14 @@ std::string utf8(PyObject* text) {
     if (text == nullptr) return {};
     Py_ssize_t size = 0;
     const char* data = PyUnicode_AsUTF8AndSize(text, &size);
-    if (data == nullptr) {
+    if (data == nullptr) {  // a path's undecodable bytes: shown as \xNN
         PyErr_Clear();
-        return "?";
+        py::object escaped = py::reinterpret_steal<py::object>(PyUnicode_AsEncodedString(text, "utf-8", "backslashreplace"));
+        if (!escaped) {
+            PyErr_Clear();
+            return "?";
+        }
+        return std::string(PyBytes_AS_STRING(escaped.ptr()), static_cast<size_t>(PyBytes_GET_SIZE(escaped.ptr())));
     }
     return std::string(data, static_cast<size_t>(size));
 }

@@ -6,8 +6,12 @@
 #if PY_VERSION_HEX < 0x030C0000
 
 #include <frameobject.h>  // PyFrameObject's fields before 3.11
+#include <pthread.h>
+
+#include <algorithm>
 
 #include "code_registry.h"
+#include "instrumenter.h"
 #include "thread_state.h"
 #include "triggers.h"
 
@@ -84,8 +88,41 @@ PyObject* evaluate_selected(PyThreadState* thread, Frame* frame, int throwflag, 
     return result;
 }
 
+// Every Python call evaluated through this hook is a C call too (3.11 no longer nests its own), so
+// a recursion python runs on the heap runs here on the thread's C stack. Near its end the call
+// gets python's RecursionError instead of a crash. Each thread's floor is found on its first call;
+// the host sets the main thread's, whose stack it replaced (set_stack_floor_for_this_thread).
+thread_local const char* t_stack_floor = nullptr;
+
+[[gnu::noinline, gnu::cold]] const char* find_stack_floor() {
+    pthread_attr_t attributes;
+    void* lowest = nullptr;
+    size_t size = 0;
+    if (pthread_getattr_np(pthread_self(), &attributes) == 0) {
+        pthread_attr_getstack(&attributes, &lowest, &size);
+        pthread_attr_destroy(&attributes);
+    }
+    if (lowest == nullptr || size == 0) return reinterpret_cast<const char*>(1);  // unknown: no check
+    return static_cast<const char*>(lowest) + std::min<size_t>(size / 4, kStackMargin);
+}
+
+[[gnu::noinline, gnu::cold]] PyObject* stack_exhausted(PyThreadState* thread, Frame* frame, int throwflag,
+                                                       PyCodeObject* code) {
+    // A generator's or coroutine's frame is owned by its object, which expects it run: it runs.
+    if (code->co_flags & (CO_GENERATOR | CO_COROUTINE | CO_ASYNC_GENERATOR)) {
+        return _PyEval_EvalFrameDefault(thread, frame, throwflag);
+    }
+    PyErr_SetString(PyExc_RecursionError, "maximum recursion depth exceeded while calling a Python object");
+    return nullptr;
+}
+
 PyObject* evaluate(PyThreadState* thread, Frame* frame, int throwflag) {
     PyCodeObject* code = code_of(frame);
+    const char* floor = t_stack_floor;
+    if (floor == nullptr) t_stack_floor = floor = find_stack_floor();
+    if (static_cast<const char*>(__builtin_frame_address(0)) < floor) [[unlikely]] {
+        return stack_exhausted(thread, frame, throwflag, code);
+    }
     CodeInfo* info = code_info(code, globals_of(frame));
     if (info->passive) return _PyEval_EvalFrameDefault(thread, frame, throwflag);
     if (info->trigger != Trigger::kNone) return evaluate_trigger(thread, frame, throwflag, code, info);
@@ -93,6 +130,10 @@ PyObject* evaluate(PyThreadState* thread, Frame* frame, int throwflag) {
 }
 
 }  // namespace
+
+void set_stack_floor_for_this_thread(const void* lowest, size_t size) {
+    t_stack_floor = static_cast<const char*>(lowest) + std::min<size_t>(size / 4, kStackMargin);
+}
 
 bool install_eval_frame() {
     PyInterpreterState* interpreter = PyThreadState_GetInterpreter(PyThreadState_Get());

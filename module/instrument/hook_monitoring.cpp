@@ -2,6 +2,7 @@
 // exclude answers DISABLE and is never reported again. A per-thread stack pairs every end with its
 // start, since recording may be switched on or off between the two.
 #include "hooks.h"
+#include "instrumenter.h"
 
 #if PY_VERSION_HEX >= 0x030C0000
 
@@ -121,6 +122,7 @@ bool install_monitoring(const Config& config) {
 }
 
 bool install_eval_frame() { return false; }
+void set_stack_floor_for_this_thread(const void*, size_t) {}  // nothing of ours on the C stack per call
 
 }  // namespace pyitt::instrument
 

@@ -25,6 +25,10 @@ void install_setprofile(bool python_calls, bool c_calls);
 // Before 3.12 PyEval_SetProfile is per thread: each new thread calls this.
 void install_setprofile_on_this_thread();
 
+// 3.9-3.11: a call that would come within this of the end of its thread's C stack raises
+// RecursionError instead of crashing (or a quarter of a smaller stack).
+inline constexpr size_t kStackMargin = 1 << 20;
+
 // Label of a C callable for --trace-c ("builtins.sorted", "math.sqrt"), cached per function.
 itt::StringHandle* c_function_handle(PyObject* callable);
 

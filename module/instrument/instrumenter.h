@@ -19,6 +19,11 @@ void start(const Config& config);
 // At exit: writes --explain.
 void finish();
 
+// 3.9-3.11, where every Python call the hook evaluates is a C call: the C stack this thread runs
+// on, when it is not the one the thread was created with (the host runs the program on a larger
+// one). A call near its end raises RecursionError instead of crashing. A no-op from 3.12.
+void set_stack_floor_for_this_thread(const void* lowest, size_t size);
+
 // Calls adjust(module) right after the program imports `module_name` (at once if it has): how
 // pyitt-host adjusts a module of the program's without importing it first.
 void after_import(const char* module_name, pybind11::object adjust);
