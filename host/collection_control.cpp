@@ -300,8 +300,11 @@ private:
     // Taking it waits for the thread that has it to let go (at most its switch interval in Python;
     // longer in C): bounded, and from a thread of its own, so a GIL that never comes (or a Python
     // that is finalising, which ends threads that ask for the GIL) cannot stop the writing.
-    static void stop_the_program() {
+    static void stop_the_program(bool crash) {
         if (!Py_IsInitialized() || py_is_finalizing()) return;
+        // A crashing thread that holds the GIL is never let go: nobody else can run Python, and a
+        // thread of ours would show in faulthandler's list of the program's threads.
+        if (crash && g_ending_thread_holds_gil.load()) return;
         struct Taken {
             std::mutex mutex;
             std::condition_variable changed;
@@ -333,7 +336,7 @@ private:
     }
 
     void write_for_ending(int signal) {
-        stop_the_program();
+        stop_the_program(is_crash_signal(signal));
         write_outputs_(signal);
         const unsigned char byte = 1;
         struct stat info {};

@@ -27,6 +27,7 @@
 namespace {
 
 pyitt::host::Session* g_session = nullptr;
+std::vector<std::string> g_python_argv;  // what the interpreter runs, as python would read it
 
 // Writes what this process recorded: at interpreter finalisation, or earlier when it ends by
 // os._exit (forked workers). Once per process (a forked child has its own). SIGTERM and crashes
@@ -183,6 +184,7 @@ int main(int argc, char** argv) {
     // unchanged all the way down; unless they are not to be followed, and then sys.executable is the
     // embedded python itself.
     static HostOptions* options = &invocation.options;
+    g_python_argv = invocation.python_argv;
     static std::string role = process_role(invocation.python_argv, is_child);
     return run_python(invocation, paths,
                       {[is_child, instrumented, run_started_here] {
@@ -204,6 +206,9 @@ int main(int argc, char** argv) {
                            }
                            own_imports.forget();
                            prepare_program(*options, is_child);
+                           if (python_program(g_python_argv).kind == PythonProgram::kModule) {
+                               name_python_in_runpy_errors(PYITT_EMBEDDED_PYTHON);
+                           }
                        },
                        [] { finish_process(); }});
 }

@@ -54,6 +54,55 @@ void run_setup_file(const std::string& path) {
     }
 }
 
+namespace {
+
+PyObject* g_run_module_as_main = nullptr;
+std::string* g_embedded_python = nullptr;
+
+// In C, so that no frame of ours shows in the program's tracebacks.
+PyObject* run_module_as_main(PyObject*, PyObject* const* args, Py_ssize_t count) {
+    PyObject* result = PyObject_Vectorcall(g_run_module_as_main, args, static_cast<size_t>(count), nullptr);
+    if (result != nullptr || !PyErr_ExceptionMatches(PyExc_SystemExit)) return result;
+    PyObject *type, *value, *traceback;
+    PyErr_Fetch(&type, &value, &traceback);
+    PyErr_NormalizeException(&type, &value, &traceback);
+    PyObject* code = value != nullptr ? PyObject_GetAttrString(value, "code") : nullptr;
+    PyObject* executable = PySys_GetObject("executable");  // borrowed
+    if (code != nullptr && executable != nullptr && PyUnicode_Check(code) && PyUnicode_Check(executable)) {
+        PyObject* prefix = PyUnicode_FromFormat("%U: ", executable);
+        if (prefix != nullptr && PyUnicode_Tailmatch(code, prefix, 0, PY_SSIZE_T_MAX, -1) == 1) {
+            PyObject* rest = PyUnicode_Substring(code, PyUnicode_GetLength(prefix), PY_SSIZE_T_MAX);
+            PyObject* renamed = rest != nullptr ? PyUnicode_FromFormat("%s: %U", g_embedded_python->c_str(), rest) : nullptr;
+            if (renamed != nullptr) PyObject_SetAttrString(value, "code", renamed);
+            Py_XDECREF(renamed);
+            Py_XDECREF(rest);
+        }
+        Py_XDECREF(prefix);
+    }
+    Py_XDECREF(code);
+    PyErr_Clear();
+    PyErr_Restore(type, value, traceback);
+    return nullptr;
+}
+
+PyMethodDef g_run_module_as_main_def = {"_run_module_as_main", reinterpret_cast<PyCFunction>(run_module_as_main),
+                                        METH_FASTCALL, nullptr};
+
+}  // namespace
+
+void name_python_in_runpy_errors(const std::string& embedded_python) {
+    try {
+        py::module_ runpy = py::module_::import("runpy");
+        g_run_module_as_main = py::object(runpy.attr("_run_module_as_main")).release().ptr();
+        g_embedded_python = new std::string(embedded_python);
+        py::object wrapper = py::reinterpret_steal<py::object>(PyCFunction_New(&g_run_module_as_main_def, nullptr));
+        if (!wrapper) throw py::error_already_set();
+        runpy.attr("_run_module_as_main") = wrapper;
+    } catch (py::error_already_set& error) {
+        pyitt::print_stderr("pyitt-host: warning: runpy's messages will name pyitt-host ({})\n", error.what());
+    }
+}
+
 void prepare_program(const HostOptions& options, bool is_child) {
     pyitt::instrument::ModulesImportedForItself for_control;
     start_collection_control(options);  // --start-paused: before the setup file, which is user code too

@@ -17,4 +17,9 @@ void run_setup_file(const std::string& path);
 // Exits with status 2 for a filter that is not a regular expression.
 void prepare_program(const HostOptions& options, bool is_child);
 
+// For `-m MODULE`, last before the program: runpy's errors ("No module named ...") name
+// sys.executable, which is pyitt-host; python's name python. runpy is imported here as python is
+// about to import it for -m anyway.
+void name_python_in_runpy_errors(const std::string& embedded_python);
+
 }  // namespace pyitt::host

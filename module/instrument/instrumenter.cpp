@@ -41,8 +41,13 @@ import functools, sys
 
 # Modules the program imports get pyitt-host's adjustments right after their own code has run: a
 # module pyitt-host imported first would no longer be found where the program looks (a threading.py
-# beside the script), nor patchable before anyone imports it (gevent's monkey.patch_all).
+# beside the script), nor patchable before anyone imports it (gevent's monkey.patch_all). The import
+# system's own _find_spec is wrapped while adjustments wait, rather than a finder added to
+# sys.meta_path, which programs (and their import hooks) look at.
+import _frozen_importlib
+
 _after_import = {}
+_real_find_spec = _frozen_importlib._find_spec
 
 def after_import(name, adjust):
     """Calls adjust(module) once the program has imported `name` (now, if it has)."""
@@ -50,37 +55,30 @@ def after_import(name, adjust):
     if module is not None:
         adjust(module)
         return
-    if not _after_import:
-        sys.meta_path.insert(0, _AfterImportFinder)
     _after_import.setdefault(name, []).append(adjust)
+    _frozen_importlib._find_spec = _find_spec_and_adjust
 
-class _AfterImportFinder:
-    """Finds nothing itself: lets the next finder find the module and adjusts it once it has run;
-    leaves sys.meta_path when nothing is left to adjust."""
-    @classmethod
-    def find_spec(cls, name, path=None, target=None):
-        if name not in _after_import:
-            return None
-        for finder in sys.meta_path:
-            find = getattr(finder, "find_spec", None)
-            if finder is cls or find is None:
-                continue
-            spec = find(name, path, target)
-            if spec is not None:
-                break
-        else:
-            return None
-        adjusts = _after_import.pop(name)
-        if not _after_import and cls in sys.meta_path:
-            sys.meta_path.remove(cls)
-        exec_module = getattr(spec.loader, "exec_module", None)
-        if exec_module is not None:
-            def exec_and_adjust(module):
-                exec_module(module)
-                for adjust in adjusts:
-                    adjust(module)
-            spec.loader.exec_module = exec_and_adjust
+def _find_spec_and_adjust(name, path, target=None):
+    spec = _real_find_spec(name, path, target)
+    if spec is None or name not in _after_import:
         return spec
+    adjusts = _after_import.pop(name)
+    if not _after_import:
+        _frozen_importlib._find_spec = _real_find_spec
+    exec_module = getattr(spec.loader, "exec_module", None)
+    if exec_module is not None:
+        def exec_and_adjust(module):
+            exec_module(module)
+            for adjust in adjusts:
+                try:
+                    adjust(module)
+                except Exception:  # not the module pyitt-host knows (a threading.py of the program's)
+                    pass
+        try:
+            spec.loader.exec_module = exec_and_adjust
+        except (AttributeError, TypeError):  # a loader that takes no attributes: adjusted never
+            pass
+    return spec
 
 # inspect's is*function tests by their code flags: importing inspect (dis, ast, tokenize...) would
 # cost every process ~10 ms at start, spawned pool workers included.
