@@ -3,9 +3,9 @@
 if(NOT DEFINED Python3_EXECUTABLE)
   set(Python3_EXECUTABLE /usr/bin/python3 CACHE FILEPATH "Python whose libpython pyitt-host embeds")
 endif()
-find_package(Python3 3.8 REQUIRED COMPONENTS Interpreter Development.Embed Development.Module)
+find_package(Python3 3.9 REQUIRED COMPONENTS Interpreter Development.Embed Development.Module)
 if(Python3_VERSION VERSION_GREATER_EQUAL 3.14)
-  message(FATAL_ERROR "pyitt-host supports CPython 3.8 to 3.13; ${Python3_EXECUTABLE} is ${Python3_VERSION}")
+  message(FATAL_ERROR "pyitt-host supports CPython 3.9 to 3.13; ${Python3_EXECUTABLE} is ${Python3_VERSION}")
 endif()
 # Paths of the embedded Python as its own interpreter reports them; the host uses them to compute
 # sys.path exactly as that python would.
