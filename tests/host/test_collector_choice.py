@@ -143,21 +143,33 @@ def test_children_write_their_own_traces_quietly(host, clean_env, tmp_path):
 
 
 @pytest.fixture
-def full_disk(tmp_path):
+def on_full_disk(tmp_path):
+    """run_on_full_disk(cmd, out): runs cmd with a 64 KiB tmpfs mounted at `out`, in a mount namespace of
+    its own (unshare), so that no mount is ever seen by, or left behind on, the system running the tests."""
     mount_point = tmp_path / "full"
     mount_point.mkdir()
-    if os.geteuid() != 0 or subprocess.run(["mount", "-t", "tmpfs", "-o", "size=64k", "tmpfs", str(mount_point)],
-                                           capture_output=True).returncode != 0:
-        pytest.skip("cannot mount a small tmpfs here")
-    yield mount_point
-    subprocess.run(["umount", str(mount_point)], capture_output=True)
+    # As root a mount namespace is enough; anyone else needs a user namespace too, where allowed.
+    unshare = ["unshare", "--mount", "--propagation", "private"] + ([] if os.geteuid() == 0 else
+                                                                  ["--user", "--map-root-user"])
+    mount = ["sh", "-c", 'mount -t tmpfs -o size=64k tmpfs "$0" && exec "$@"', mount_point]
+    probe = subprocess.run([*unshare, *mount, "true"], capture_output=True)
+    if probe.returncode != 0:
+        pytest.skip(f"cannot mount a small tmpfs in a namespace of our own: {probe.stderr.decode().strip()}")
+
+    def run_on_full_disk(cmd, env):
+        return run([*unshare, *mount, *cmd], env=env)
+    run_on_full_disk.mount_point = mount_point
+    return run_on_full_disk
 
 
-def test_full_disk_is_reported_and_keeps_the_exit_status(host, clean_env, full_disk):
-    result = run([host, "-R", "fib", "-o", full_disk / "out", "--", REPO / "samples" / "fib.py", "20"], env=clean_env)
+def test_full_disk_is_reported_and_keeps_the_exit_status(host, clean_env, on_full_disk):
+    full_disk = on_full_disk.mount_point
+    result = on_full_disk([host, "-R", "fib", "-o", full_disk / "out", "--", REPO / "samples" / "fib.py", "20"],
+                          env=clean_env)
     assert result.returncode == 0
     assert result.stdout == "fib(20) + inefficient(20) = 43055\n"
     assert "No space left on device" in result.stderr
     assert "the trace could not be written" in result.stderr.splitlines()[-1]
-    failing = run([host, "-o", full_disk / "out2", "--", "-c", "import pyitt; raise SystemExit(3)"], env=clean_env)
+    failing = on_full_disk([host, "-o", full_disk / "out2", "--", "-c", "import pyitt; raise SystemExit(3)"],
+                           env=clean_env)
     assert failing.returncode == 3

@@ -1,10 +1,10 @@
 """The packages CPack makes: a .tar.gz that is a relocatable install tree, and, for a build that
 embeds Debian's Python, a .deb that lintian accepts, that installs, runs, gives python3 `import
-pyitt`, and leaves nothing behind once removed."""
+pyitt`, and leaves nothing behind once removed. The .deb is installed by `dpkg --root` into a
+directory of the test's: the system's own packages are never touched, as root neither."""
 import os
 import re
 import shutil
-import subprocess
 import sys
 import tarfile
 from pathlib import Path
@@ -123,43 +123,55 @@ def test_lintian_finds_no_errors(deb):
     assert not errors, result.stdout
 
 
-def installed_packages(pattern: str) -> list:
-    out = run(["dpkg-query", "-W", "-f", "${Package} ${db:Status-Abbrev}\n", pattern]).stdout
-    # The second letter of the status is the package's state: n(ot installed), c(onfig-files only).
-    return [line.split()[0] for line in out.splitlines() if len(line.split()) > 1 and line.split()[1][1] not in "nc"]
+def dpkg_root(tmp_path: Path, deb: Path) -> Path:
+    """A directory for `dpkg --root`: dpkg's database there knows only the packages the .deb depends on,
+    copied from this system's, so installing checks its Depends as `dpkg -i` would, and changes nothing
+    outside the directory."""
+    root = tmp_path / "dpkg-root"
+    admin = root / "var" / "lib" / "dpkg"
+    (admin / "info").mkdir(parents=True)
+    (admin / "updates").mkdir()
+    (admin / "available").touch()
+    stanzas = []
+    for name in sorted({d.split()[0] for d in control(deb)["Depends"].split(",") for d in d.split("|")}):
+        shown = run(["dpkg-query", "-s", name])
+        if shown.returncode != 0:
+            continue  # not installed here: dpkg in the root then says which dependency is missing
+        stanzas.append(shown.stdout.strip() + "\n")
+        package = run(["dpkg-query", "-W", "-f", "${binary:Package}", name]).stdout.strip()
+        (admin / "info" / f"{package}.list").touch()  # installed with no files, as far as the root knows
+    (admin / "status").write_text("\n".join(stanzas))
+    return root
 
 
-def test_deb_installs_runs_and_leaves_nothing_behind(deb, unrelated, user_env, check_fib_run, request):
-    if os.geteuid() != 0:
-        pytest.skip("dpkg -i needs root")
-    if installed_packages("pyitt-host*"):
-        pytest.skip(f"a pyitt-host package is already installed: {installed_packages('pyitt-host*')}")
+def test_deb_installs_runs_and_leaves_nothing_behind(deb, unrelated, user_env, check_fib_run, tmp_path):
+    root = dpkg_root(tmp_path, deb)
+    dpkg = ["dpkg", f"--root={root}"] + ([] if os.geteuid() == 0 else ["--force-not-root"])
     name = control(deb)["Package"]
 
-    def remove():
-        if installed_packages(name):
-            subprocess.run(["dpkg", "-r", name], capture_output=True)
-    request.addfinalizer(remove)
-
-    installing = run(["dpkg", "-i", deb], timeout=300)
+    installing = run([*dpkg, "-i", deb], timeout=300)
     assert installing.returncode == 0, installing.stdout + installing.stderr
-    files = run(["dpkg", "-L", name]).stdout.splitlines()
+    assert "warning" not in installing.stderr, installing.stderr
+    files = run([*dpkg, "-L", name]).stdout.splitlines()
     assert "/usr/bin/pyitt-host" in files and "/usr/lib/pyitt-host/libpyitt-collector.so" in files
 
-    check_fib_run(Path("/usr/bin/pyitt-host"), Path("/usr/share/pyitt-host/samples/fib.py"), unrelated)
-    version = run(["/usr/bin/pyitt-host", "--version"], env=user_env, cwd=unrelated).stdout.splitlines()
-    assert "installed at /usr/bin/pyitt-host" in version
-    assert "default collector: built-in /usr/lib/pyitt-host/libpyitt-collector.so" in version
-    imported = run(["/usr/bin/python3", "-c", "import pyitt; print(pyitt.__file__, pyitt.in_host)"],
-                   env=user_env, cwd=unrelated)
+    usr = root / "usr"
+    host, collector = usr / "bin" / "pyitt-host", usr / "lib" / "pyitt-host" / "libpyitt-collector.so"
+    check_fib_run(host, usr / "share" / "pyitt-host" / "samples" / "fib.py", unrelated)
+    version = run([host, "--version"], env=user_env, cwd=unrelated).stdout.splitlines()
+    assert f"installed at {host}" in version
+    assert f"default collector: built-in {collector}" in version
+    # The module is where Debian's python3 looks without being told (checked on its sys.path), and imports.
+    site = "/usr/lib/python3/dist-packages"
+    imported = run(["/usr/bin/python3", "-c", f"import sys, pyitt; print(pyitt.__file__, pyitt.in_host, {site!r} in sys.path)"],
+                   env=dict(user_env, PYTHONPATH=str(root) + site), cwd=unrelated)
     assert imported.returncode == 0, imported.stderr
-    assert re.fullmatch(r"/usr/lib/python3/dist-packages/pyitt\.cpython-\S+\.so False\n", imported.stdout)
+    assert re.fullmatch(rf"{re.escape(str(root) + site)}/pyitt\.cpython-\S+\.so False True\n", imported.stdout)
 
-    removing = run(["dpkg", "-r", name], timeout=300)
+    removing = run([*dpkg, "-r", name], timeout=300)
     assert removing.returncode == 0, removing.stdout + removing.stderr
     # No maintainer script or conffile keeps it in dpkg's database (state "config-files") either.
-    status = run(["dpkg-query", "-W", "-f", "${db:Status-Abbrev}", name])
+    status = run(["dpkg-query", f"--root={root}", "-W", "-f", "${db:Status-Abbrev}", name])
     assert status.returncode != 0 or status.stdout.strip() in ("un", "pn"), status.stdout
-    # What remains of the package's paths: only directories that hold other packages' files.
-    left = [f for f in files if os.path.lexists(f) and not (os.path.isdir(f) and os.listdir(f))]
+    left = [str(p.relative_to(root)) for p in root.rglob("*") if not p.is_dir() and not p.is_relative_to(root / "var")]
     assert not left
