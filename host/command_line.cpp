@@ -10,9 +10,13 @@
 #include <array>
 #include <cmath>
 #include <cstdio>
+#include <cstdlib>
 #include <optional>
 #include <string_view>
 #include <utility>
+
+#include <sys/ioctl.h>
+#include <unistd.h>
 
 #include "collection_control.h"
 #include "config_file.h"
@@ -41,10 +45,137 @@ std::string spell_long(std::string_view token) {
     return std::string(token);
 }
 
+// The long option an omnitrace-style multi-letter name stands for ("" if none): for the help.
+std::string_view multi_letter_name(std::string_view long_name) {
+    for (auto [short_name, long_spelling] : kMultiLetterOptions) {
+        if (long_spelling == long_name) return short_name;
+    }
+    return {};
+}
+
+// The width help is laid out for: $COLUMNS, else the terminal's, else 80 (a pipe, a file).
+size_t help_width() {
+    if (const char* columns = std::getenv("COLUMNS")) {
+        char* end = nullptr;
+        const long value = std::strtol(columns, &end, 10);
+        if (end != columns && *end == '\0' && value > 0) return std::clamp<long>(value, 40, 200);
+    }
+    winsize size{};
+    if (isatty(STDOUT_FILENO) && ioctl(STDOUT_FILENO, TIOCGWINSZ, &size) == 0 && size.ws_col > 0) {
+        return std::clamp<size_t>(size.ws_col, 40, 200);
+    }
+    return 80;
+}
+
+// Words of `text` as lines no wider than `width` once `indent` spaces precede each; a word longer
+// than that has a line of its own rather than being cut.
+std::string wrapped(std::string_view text, size_t indent, size_t width, bool indent_first = true) {
+    std::string out;
+    std::string line;
+    const auto flush = [&](bool first) {
+        if (!first || indent_first) out.append(indent, ' ');
+        out += line;
+        out += '\n';
+        line.clear();
+    };
+    bool first = true;
+    size_t start = 0;
+    while (start < text.size()) {
+        const size_t space = text.find(' ', start);
+        const std::string_view word = text.substr(start, space == std::string_view::npos ? std::string_view::npos
+                                                                                        : space - start);
+        start = space == std::string_view::npos ? text.size() : space + 1;
+        if (word.empty()) continue;
+        if (!line.empty() && indent + line.size() + 1 + word.size() > width) {
+            flush(first);
+            first = false;
+        }
+        if (!line.empty()) line += ' ';
+        line += word;
+    }
+    if (!line.empty() || first) flush(first);
+    return out;
+}
+
+// --help as a well-kept tool lays it out: the usage lines, the prose wrapped to the terminal, then
+// each group of options with every name as it is typed (-MI included), the value's metavar and the
+// default, descriptions in a column. A CLI::Formatter, so that CLI11 calls it for --help; CLI11's
+// own layout shows a second usage line for an unnamed app, validator names as metavars and
+// negated flags' {false}.
+class HelpFormatter : public CLI::Formatter {
+public:
+    HelpFormatter(std::vector<std::string> usage, std::vector<std::string> paragraphs, std::string footer)
+        : usage_(std::move(usage)), paragraphs_(std::move(paragraphs)), footer_(std::move(footer)) {}
+
+    std::string make_help(const CLI::App* app, std::string, CLI::AppFormatMode) const override {
+        const size_t width = help_width();
+        std::string out = wrapped(app->get_description(), 0, width);
+        out += "\nUsage:\n";
+        for (const std::string& line : usage_) out += "  " + line + "\n";
+        for (const std::string& paragraph : paragraphs_) out += "\n" + wrapped(paragraph, 0, width);
+        for (const std::string& group : app->get_groups()) {
+            if (group.empty()) continue;  // hidden: for pyitt-host's own children
+            out += "\n" + group + ":\n";
+            for (const CLI::Option* option : app->get_options([&](const CLI::Option* o) { return o->get_group() == group; })) {
+                out += option_entry(*option, width);
+            }
+        }
+        if (!footer_.empty()) out += "\n" + wrapped(footer_, 0, width);
+        return out;
+    }
+
+private:
+    static constexpr size_t kIndent = 2;
+    static constexpr size_t kGap = 2;
+
+    // "-I, --function-include FUNC...": every spelling, then the metavar of what it takes.
+    static std::string spelling(const CLI::Option& option) {
+        std::vector<std::string> names;
+        for (const std::string& name : option.get_snames()) names.push_back("-" + name);
+        for (const std::string& name : option.get_lnames()) {
+            if (const std::string_view multi = multi_letter_name("--" + name); !multi.empty()) {
+                names.emplace_back(multi);
+            }
+        }
+        for (const std::string& name : option.get_lnames()) names.push_back("--" + name);
+        std::string spec;
+        for (const std::string& name : names) spec += (spec.empty() ? "" : ", ") + name;
+        if (option.get_items_expected_max() > 0) spec += " " + option.get_type_name();
+        return spec;
+    }
+
+    static std::string option_entry(const CLI::Option& option, size_t width) {
+        const size_t column = std::min<size_t>(30, width / 3);
+        std::string description = option.get_description();
+        if (!option.get_default_str().empty()) description += fmt::format(" (default: {})", option.get_default_str());
+        std::string spec = std::string(kIndent, ' ') + spelling(option);
+        if (spec.size() + kGap > column) {  // its description starts on the next line
+            return spec + "\n" + wrapped(description, column, width);
+        }
+        spec.resize(column, ' ');
+        return spec + wrapped(description, column, width, false);
+    }
+
+    std::vector<std::string> usage_;
+    std::vector<std::string> paragraphs_;
+    std::string footer_;
+};
+
 class OptionParser {
 public:
-    explicit OptionParser(HostOptions& options) : app_(describe()) {
-        app_.set_help_flag("-h,--help", "Print this help and exit");
+    explicit OptionParser(HostOptions& options) : app_(fmt::format("{}: run a Python program with its calls as Intel ITT tasks.", kProgram)) {
+        app_.formatter(std::make_shared<HelpFormatter>(
+            std::vector<std::string>{
+                fmt::format("{} [OPTIONS] [--] SCRIPT [ARGS...]", kProgram),
+                fmt::format("{} [OPTIONS] -- [PYTHON-FLAGS] (SCRIPT | -m MODULE | -c CODE | -) [ARGS...]", kProgram)},
+            std::vector<std::string>{
+                "Everything after -- is a python command line, run exactly as the embedded python would run it. "
+                "Options that take several values (-I, -E, ...) take every word up to the next option, so put -- "
+                "before the script after them."},
+            fmt::format("The environment (PYITT_OUTPUT_DIR, INTEL_LIBITTNOTIFY64, ...), the files written and the "
+                        "exit status: man {}.",
+                        kProgram)));
+        app_.set_help_flag("-h,--help", "Print this help and exit")->group("Run");
         app_.add_flag("--version", show_version_, "Print the versions of pyitt-host, Python and pybind11, where it is installed and its default collector")
             ->group("Run");
 
@@ -61,11 +192,11 @@ public:
         filter("-R,--function-restrict", options.restrict_functions,
                "Instrument only functions matching these regexes", "FUNC...");
         filter("--module-include", options.include_modules,
-               "-MI: instrument files/modules matching these regexes despite -ME", "FILE...");
+               "Instrument files/modules matching these regexes despite -ME", "FILE...");
         filter("--module-exclude", options.exclude_modules,
-               "-ME: skip functions from files/modules matching these regexes", "FILE...");
+               "Skip functions from files/modules matching these regexes", "FILE...");
         filter("--module-restrict", options.restrict_modules,
-               "-MR: instrument only functions from files/modules matching these regexes", "FILE...");
+               "Instrument only functions from files/modules matching these regexes", "FILE...");
 
         app_.add_flag("!--no-default-filters", options.default_filters,
                       "Do not apply omnitrace's default exclusions (<module>, lambdas, comprehensions, "
@@ -79,7 +210,7 @@ public:
         app_.add_option("-s,--setup", options.setup_file,
                         "Run this Python file before the program, not instrumented (heavy imports)")
             ->type_name("FILE")
-            ->check(CLI::ExistingFile)
+            ->check(CLI::Validator(CLI::ExistingFile).description(""))  // the metavar says FILE
             ->group("Run");
 
         app_.add_option("--domain", options.domain, "ITT domain of the automatic tasks")
@@ -89,7 +220,7 @@ public:
         app_.add_option("--label", options.labels,
                         "Label tasks [name(args)][file:line] with these pieces (default: the qualified name)")
             ->type_name("args|file|line...")
-            ->check(CLI::IsMember({"args", "file", "line"}))
+            ->check(CLI::IsMember({"args", "file", "line"}).description(""))
             ->group("Instrumentation");
         app_.add_flag("-F,--full-filepath", options.full_filepath, "The file in labels is the full path")
             ->group("Instrumentation");
@@ -113,9 +244,9 @@ public:
         app_.add_option("--mp-start-method", options.mp_start_method,
                         "multiprocessing's default start method under pyitt-host (the program may still "
                         "choose another); keep: Python's own (fork before 3.14); auto: Python's, but spawn "
-                        "instead of fork under an external collector (VTune)")
+                        "instead of fork under an external collector such as VTune")
             ->type_name("auto|spawn|forkserver|fork|keep")
-            ->check(CLI::IsMember({"auto", "spawn", "forkserver", "fork", "keep"}))
+            ->check(CLI::IsMember({"auto", "spawn", "forkserver", "fork", "keep"}).description(""))
             ->default_str("auto")
             ->group("Child processes");
         app_.add_flag("!--no-follow-children", options.follow_children,
@@ -238,24 +369,12 @@ private:
         app_.add_option("--collection-scope", options.collection_scope,
                         "What pyitt-host's own pauses act on, with the scoped ITT calls when the collector has them")
             ->type_name("host|offload|all")
-            ->check(CLI::IsMember({"host", "offload", "all"}))
+            ->check(CLI::IsMember({"host", "offload", "all"}).description(""))
             ->default_str("all")
             ->group(group);
         // Hidden: set by the process the user started, for its children.
         app_.add_option("--run-started", options.run_started_ns)->group("");
         app_.add_option("--trigger-report", options.trigger_report)->group("");
-    }
-
-    static std::string describe() {
-        return fmt::format(
-            "{0}: run a Python program with its calls as Intel ITT tasks.\n\n"
-            "Usage:\n"
-            "  {0} [OPTIONS] [--] SCRIPT [ARGS...]\n"
-            "  {0} [OPTIONS] -- [PYTHON-FLAGS] (SCRIPT | -m MODULE | -c CODE | -) [ARGS...]\n\n"
-            "Everything after -- is a python command line, run exactly as the embedded python\n"
-            "would run it. Options that take several values (-I, -E, ...) take every word up to\n"
-            "the next option, so put -- before the script after them.",
-            kProgram);
     }
 
     CLI::App app_;

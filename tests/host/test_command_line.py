@@ -27,6 +27,63 @@ def test_help_groups_the_options(host, clean_env):
         assert option in result.stdout
 
 
+def help_text(host, env, columns=None):
+    env = dict(env)
+    env.pop("COLUMNS", None)
+    if columns is not None:
+        env["COLUMNS"] = str(columns)
+    result = run([host, "--help"], env=env)
+    assert result.returncode == 0 and result.stderr == ""
+    return result.stdout
+
+
+def test_help_reads_like_a_well_kept_tools(host, clean_env):
+    """No layout glitch of CLI11's own formatter: one usage section, one ellipsis per metavar, no
+    validator text or {false} in the option column, omnitrace's -MI/-ME/-MR as options."""
+    text = help_text(host, clean_env)
+    assert text.count("Usage:") == 1 and "Usage: [OPTIONS]" not in text
+    assert not re.search(r"\.\.\.\s+\.\.\.", text)
+    assert "{false}" not in text and "{true}" not in text
+    entries = [line for line in text.splitlines() if re.match(r"  -", line)]
+    for entry in entries:
+        spec = re.split(r"\s{2,}", entry.strip())[0]
+        assert not re.search(r"[:{}=]", spec), entry  # FILE:FILE, :{host,offload,all}=all
+    specs = {re.split(r"\s{2,}", e.strip())[0] for e in entries}
+    for spec in ("-h, --help", "--version", "-c, --config FILE", "-s, --setup FILE",
+                 "-I, --function-include FUNC...", "-E, --function-exclude FUNC...",
+                 "-R, --function-restrict FUNC...", "-MI, --module-include FILE...",
+                 "-ME, --module-exclude FILE...", "-MR, --module-restrict FILE...", "--no-default-filters",
+                 "--domain NAME", "--label args|file|line...", "-F, --full-filepath", "--trace-c", "-b, --builtin",
+                 "--noinstrumenter", "--explain FILE", "--start-paused", "--resume-on FUNC...", "--pause-on FUNC...",
+                 "--resume-after SECONDS", "--pause-after SECONDS", "--detach-after SECONDS", "--resume-signal SIG",
+                 "--pause-signal SIG", "--detach-on-exit", "--collection-scope host|offload|all",
+                 "--mp-start-method auto|spawn|forkserver|fork|keep", "--no-follow-children",
+                 "--collector auto|builtin|none|PATH", "-o, --output DIR"):
+        assert spec in specs, spec
+    assert "--run-started" not in text and "--trigger-report" not in text  # pyitt-host's own, for children
+    flat = " ".join(text.split())
+    for default in ("tasks (default: python)", "collector has them (default: all)", "such as VTune (default: auto)",
+                    "collector library (default: auto)"):
+        assert default in flat, default
+    headings = [line for line in text.splitlines() if re.fullmatch(r"[A-Z][a-z ]+:", line)]
+    assert headings == ["Usage:", "Run:", "Filters:", "Instrumentation:", "Collection control:", "Child processes:",
+                        "Output:"]
+
+
+@pytest.mark.parametrize("columns", [None, 60, 132])
+def test_help_is_wrapped_to_the_terminal(host, clean_env, columns):
+    text = help_text(host, clean_env, columns)
+    width = columns or 80  # not a terminal and no COLUMNS: 80
+    lines = text.splitlines()
+    # A line may only be longer when it is a single word or an option's spelling (never cut).
+    too_long = [line for line in lines if len(line) > width and len(line.split()) > 1
+                and not line.startswith("  -") and not line.startswith("  pyitt-host ")]
+    assert not too_long
+    assert max(len(line) for line in lines) > width - 15  # filled, not wrapped at a fixed narrow width
+    description_column = {len(line) - len(line.lstrip()) for line in lines if line.startswith("   ")}
+    assert len(description_column) == 1, description_column
+
+
 def test_version_names_host_python_and_pybind11(host, clean_env, python_exe):
     result = run([host, "--version"], env=clean_env)
     expected_python = run([python_exe, "-c", "import sys; print(sys.version.split()[0])"]).stdout.strip()
