@@ -16,7 +16,7 @@ namespace py = pybind11;
 namespace {
 
 // Installs (or replaces, on a re-import) the meta-path finder that serves kEmbeddedSources.
-void install_embedded_modules() {
+void install_embedded_modules(py::module_& package) {
     py::dict sources;
     for (std::size_t i = 0; i < kEmbeddedSourceCount; ++i) {
         const EmbeddedSource& s = kEmbeddedSources[i];
@@ -26,7 +26,7 @@ void install_embedded_modules() {
     scope["__name__"] = "pyitt._embedded_importer";
     scope["__builtins__"] = py::module_::import("builtins");
     py::exec(kEmbeddedImporterSource, scope);
-    scope["install"](sources);
+    scope["install"](sources, package);
 }
 
 }  // namespace
@@ -40,7 +40,7 @@ void define(py::module_& module, bool in_host) {
     define_counters(module);
     py::object activator = module.attr("ManualCollectionRegionActivator")();
     if (!add_region_types(module.ptr(), activator.ptr())) throw py::error_already_set();
-    install_embedded_modules();
+    install_embedded_modules(module);
 }
 
 }  // namespace pyitt::api

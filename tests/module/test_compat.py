@@ -69,7 +69,7 @@ def test_ittapi_program(traced):
         task = ittapi.task("manual", domain=ittapi.domain("my.domain"))
         task.begin()
         task.end()
-        assert task.name()._str == "manual" and str(task.domain()) == "my.domain" and task.id() is None
+        assert task.name()._str == "manual" and str(task.domain()) == "my.domain" and isinstance(task.id(), ittapi.Id)
         overlapped = ittapi.task("ov", overlapped=True)
         overlapped.begin()
         overlapped.end()
@@ -82,8 +82,9 @@ def test_ittapi_program(traced):
         assert region.get_pt_region() is region
         with region:
             pass
-        assert isinstance(ittapi.Domain(), ittapi.Domain) and ittapi.Domain().name == "ittapi"
-        assert ittapi.domain().name == "ittapi"
+        # pyitt's layer: pyitt's Domain and default domain (Intel's ittapi has 'ittapi').
+        assert ittapi.Domain.__module__ == "pyitt" and ittapi.Domain().name == "pyitt"
+        assert ittapi.domain().name == "pyitt"
         ittapi.thread_set_name("ittapi main")
         ittapi.task_begin(ittapi.Domain("low"), ittapi.StringHandle("low"))
         ittapi.task_end(ittapi.Domain("low"))
@@ -100,11 +101,11 @@ def test_ittapi_program(traced):
         itt.task_begin(d, "compat task")
         itt.task_end(d)
     """)
-    assert trace.tasks("ittapi") == [("workload", None), ("workload", None), ("Worker.run", None),
+    assert trace.tasks("pyitt") == [("workload", None), ("workload", None), ("Worker.run", None),
                                      ("explicit", None), ("script.py:30", None)]
     assert trace.tasks("my.domain") == [("named_workload", None), ("manual", None)]
-    assert [name for name, _ in trace.spans("ittapi")] == ["ov"]
+    assert [name for name, _ in trace.spans("pyitt")] == ["ov"]
     assert [name for name, _ in trace.spans("event")] == ["evt"]
     assert trace.tasks("low") == [("low", None)] and trace.tasks("compat") == [("compat task", None)]
     assert "ittapi main" in trace.thread_names().values()
-    assert trace.tasks("ittapi", "my.domain").count(("workload", "named_workload")) == 1
+    assert trace.tasks("pyitt", "my.domain").count(("workload", "named_workload")) == 1

@@ -51,7 +51,8 @@ def test_public_names_docstrings_and_stubs(traced):
     undocumented = [(m, n) for m, n, d in lines if d == "NODOC" and n not in ("profile", "noprofile")]
     assert undocumented == []
     stubbed = {"pyitt": stub_names(STUBS / "__init__.pyi"),
-               "pyitt.compatibility_layers.itt_python": stub_names(STUBS / "compatibility_layers" / "itt_python.pyi"),
+               "pyitt.compatibility_layers.itt_python": stub_names(STUBS / "compatibility_layers" / "itt_python" /
+                                                                               "__init__.pyi"),
                "pyitt.compatibility_layers.ittapi": stub_names(STUBS / "compatibility_layers" / "ittapi" /
                                                                "__init__.pyi")}
     missing = sorted((m, n) for m, n in names if n not in stubbed[m] and n not in ("profile", "noprofile",
@@ -78,13 +79,15 @@ def test_import_forms_reimport_and_reload(traced):
         import pyitt.compatibility_layers.itt_python as itt
         from pyitt.compatibility_layers import ittapi
         from pyitt.compatibility_layers.ittapi import compat
-        assert itt.__file__.startswith("<pyitt>/") and compat.domain_create().name == "ittapi"
+        assert itt.__file__.startswith("<pyitt>/") and compat.domain_create().name == "pyitt"
 
         # reload re-executes the compiled-in source
-        original = itt.domain_create
-        itt.domain_create = None
-        itt = importlib.reload(itt)
-        assert itt.domain_create is not None and itt.domain_create is not original
+        import pyitt.compatibility_layers.itt_python.domain as itt_domain
+        original = itt_domain.domain_create
+        itt_domain.domain_create = None
+        itt_domain = importlib.reload(itt_domain)
+        assert itt_domain.domain_create is not None and itt_domain.domain_create is not original
+        assert importlib.reload(itt) is itt and itt.domain_create is itt_domain.domain_create  # from .domain
 
         # forget everything pyitt and import again
         domain = pyitt.Domain("kept")
@@ -96,7 +99,7 @@ def test_import_forms_reimport_and_reload(traced):
         with again.task("after reimport", domain="t"):
             pass
         import inspect
-        assert "def domain_create" in inspect.getsource(itt2)
+        assert "def domain_create" in inspect.getsource(itt2.domain)
         print(again.in_host)
     """)
     assert trace.stdout.strip() == ("True" if traced.kind == "host" else "False")
@@ -112,7 +115,7 @@ def test_tracebacks_show_compiled_in_sources(traced):
         except TypeError:
             print(traceback.format_exc())
     """)
-    assert re.search(r'File "<pyitt>/pyitt/compatibility_layers/itt_python.py", line \d+, in domain_create\n'
+    assert re.search(r'File "<pyitt>/pyitt/compatibility_layers/itt_python/domain.py", line \d+, in domain_create\n'
                      r'\s+_require_str', trace.stdout), trace.stdout
 
 

@@ -20,7 +20,7 @@ EXPECTED = {
     "pt_region_sample.py": [],
     "start_paused.py": [],  # collection control from the command line: tests/host/test_collection_control.py
     "itt_python_compatibility_sample.py": [("example.domain", "X", {"awesome"})],
-    "ittapi_compatibility_sample.py": [("ittapi", "X", {"workload"}), ("sample.ittapi", "X", {"explicit"}),
+    "ittapi_compatibility_sample.py": [("pyitt", "X", {"workload"}), ("sample.ittapi", "X", {"explicit"}),
                                        ("event", "b", {"event"})],
 }
 

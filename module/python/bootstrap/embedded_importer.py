@@ -40,7 +40,34 @@ class EmbeddedModules(MetaPathFinder, InspectLoader):
         return self._sources[fullname][2]
 
 
-def install(sources):
+class _Package(type(sys)):
+    """The class of the pyitt module: its submodules load on first use, and never hide its functions.
+
+    pyitt 1.7.6 imports all of its submodules at `import pyitt`; loading them only when asked keeps that
+    import cheap. The import system binds a newly loaded submodule on its parent, which would replace
+    the function pyitt.task with the module pyitt.task: pyitt's own names win, as in pyitt.
+    """
+
+    def __setattr__(self, name, value):
+        if isinstance(value, type(sys)) and name in _SHADOWED and value.__name__ == f"{self.__name__}.{name}":
+            return
+        super().__setattr__(name, value)
+
+
+# Submodules named like one of pyitt's functions (which pyitt.<name> stays).
+_SHADOWED = frozenset(("counter", "domain", "event", "frame", "id", "pt_region", "string_handle", "task"))
+# Submodules that `import pyitt` binds in pyitt 1.7.6 and that are not hidden by a function.
+_ON_FIRST_USE = frozenset(("native", "collection_control", "thread_naming"))
+
+
+def _load_on_first_use(name):
+    if name in _ON_FIRST_USE:
+        from importlib import import_module  # pylint: disable=import-outside-toplevel
+        return import_module(f"pyitt.{name}")
+    raise AttributeError(f"module 'pyitt' has no attribute '{name}'")
+
+
+def install(sources, package=None):
     """Puts one EmbeddedModules at the end of sys.meta_path, replacing an earlier one.
 
     Last is enough: pyitt.__path__ is empty, so the path finder never finds pyitt's submodules, and
@@ -48,3 +75,6 @@ def install(sources):
     """
     sys.meta_path[:] = [f for f in sys.meta_path if not getattr(f, "_pyitt_embedded", False)]
     sys.meta_path.append(EmbeddedModules(sources))
+    if package is not None:
+        package.__class__ = _Package
+        package.__getattr__ = _load_on_first_use

@@ -8,17 +8,18 @@
     with ittapi.task('phase', domain='my.domain'):
         ...
 
-As in ittapi: the default domain is 'ittapi'; tasks, events and PT regions have the methods
-name(), domain(), id() and parent_id() (pyitt has properties); task(..., overlapped=True) selects
-an overlapped task; `pyitt.compatibility_layers.ittapi.compat` is ittapi.compat (itt-python's API).
+As in pyitt's layer: the default domain is pyitt's ('pyitt') and Domain is pyitt.Domain; tasks,
+events and PT regions have the methods name(), domain(), id() and parent_id() (pyitt has properties);
+task(..., overlapped=True) selects an overlapped task; submodules event, pt_region and task hold what
+pyitt's do. `pyitt.compatibility_layers.ittapi.compat` is ittapi.compat (itt-python's API).
 """
 import pyitt as _pyitt
-from pyitt import (ActiveRegion, Id, PausedRegion, StringHandle, active_region, detach, pause, paused_region,
+from pyitt import (ActiveRegion, Domain, Id, PausedRegion, StringHandle, active_region, detach, pause, paused_region,
                    resume, string_handle, task_begin, task_begin_overlapped, task_end, task_end_overlapped,
                    thread_set_name)
 from pyitt import id  # pylint: disable=redefined-builtin
 
-_DEFAULT_DOMAIN = "ittapi"
+_DEFAULT_DOMAIN = "pyitt"
 
 __all__ = ["Domain", "Id", "StringHandle", "task_begin", "task_end", "task_begin_overlapped", "task_end_overlapped",
            "detach", "pause", "resume", "active_region", "paused_region", "ActiveRegion", "PausedRegion", "event",
@@ -26,23 +27,8 @@ __all__ = ["Domain", "Id", "StringHandle", "task_begin", "task_end", "task_begin
            "overlapped_task", "thread_set_name", "pt_region", "PT_Region", "PTRegion"]
 
 
-class _DomainType(type):
-    def __instancecheck__(cls, instance):
-        return isinstance(instance, _pyitt.Domain)
-
-    def __subclasscheck__(cls, subclass):
-        return issubclass(subclass, _pyitt.Domain)
-
-
-class Domain(metaclass=_DomainType):
-    """Domain(name=None): the pyitt.Domain called name, 'ittapi' by default."""
-
-    def __new__(cls, name=None):
-        return _pyitt.Domain(_DEFAULT_DOMAIN if name is None else name)
-
-
 def domain(name=None):
-    """Creates (or finds) a domain; None means the default domain 'ittapi'."""
+    """Creates (or finds) a domain; None means pyitt's default domain."""
     return Domain(name)
 
 

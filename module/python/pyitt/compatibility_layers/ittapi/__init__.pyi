@@ -1,4 +1,4 @@
-"""ittapi's Python API on pyitt (default domain 'ittapi')."""
+"""ittapi's Python API on pyitt, laid out as pyitt's layer (default domain 'pyitt', Domain is pyitt.Domain)."""
 from typing import Any, Callable, Optional, Union
 
 import pyitt
@@ -11,8 +11,7 @@ from pyitt import (ActiveRegion as ActiveRegion, Id as Id, PausedRegion as Pause
 _Name = Union[str, StringHandle]
 
 
-class Domain:
-    def __new__(cls, name: Optional[_Name] = None) -> pyitt.Domain: ...
+from pyitt import Domain as Domain
 
 
 def domain(name: Optional[_Name] = None) -> pyitt.Domain: ...

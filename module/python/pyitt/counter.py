@@ -1,0 +1,4 @@
+"""pyitt.counter: pyitt.counter()."""
+from pyitt import counter
+
+__all__ = ["counter"]

@@ -1,0 +1,2 @@
+"""pyitt.counter: re-exports of pyitt (see pyitt/__init__.pyi)."""
+from pyitt import counter as counter

@@ -1,0 +1,4 @@
+"""pyitt.domain: pyitt.domain()."""
+from pyitt import domain
+
+__all__ = ["domain"]

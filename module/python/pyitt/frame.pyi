@@ -1,0 +1,2 @@
+"""pyitt.frame: re-exports of pyitt (see pyitt/__init__.pyi)."""
+from pyitt import Frame as Frame, frame as frame

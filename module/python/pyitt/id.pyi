@@ -1,0 +1,2 @@
+"""pyitt.id: re-exports of pyitt (see pyitt/__init__.pyi)."""
+from pyitt import id as id
