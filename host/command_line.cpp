@@ -97,7 +97,7 @@ std::string wrapped(std::string_view text, size_t indent, size_t width, bool ind
     return out;
 }
 
-// --help as a well-kept tool lays it out: the usage lines, the prose wrapped to the terminal, then
+// --help as a well-kept tool lays it out: the usage lines, what it does, the prose wrapped to the terminal, then
 // each group of options with every name as it is typed (-MI included), the value's metavar and the
 // default, descriptions in a column. A CLI::Formatter, so that CLI11 calls it for --help; CLI11's
 // own layout shows a second usage line for an unnamed app, validator names as metavars and
@@ -109,9 +109,10 @@ public:
 
     std::string make_help(const CLI::App* app, std::string, CLI::AppFormatMode) const override {
         const size_t width = help_width();
-        std::string out = wrapped(app->get_description(), 0, width);
-        out += "\nUsage:\n";
-        for (const std::string& line : usage_) out += "  " + line + "\n";
+        // GNU's layout of the usage lines, which help2man makes the man page's SYNOPSIS.
+        std::string out;
+        for (const std::string& line : usage_) out += (out.empty() ? "Usage: " : "  or:  ") + line + "\n";
+        out += wrapped(app->get_description(), 0, width);
         for (const std::string& paragraph : paragraphs_) out += "\n" + wrapped(paragraph, 0, width);
         for (const std::string& group : app->get_groups()) {
             if (group.empty()) continue;  // hidden: for pyitt-host's own children
@@ -163,7 +164,7 @@ private:
 
 class OptionParser {
 public:
-    explicit OptionParser(HostOptions& options) : app_(fmt::format("{}: run a Python program with its calls as Intel ITT tasks.", kProgram)) {
+    explicit OptionParser(HostOptions& options) : app_("Run a Python program with its calls as Intel ITT tasks.") {
         app_.formatter(std::make_shared<HelpFormatter>(
             std::vector<std::string>{
                 fmt::format("{} [OPTIONS] [--] SCRIPT [ARGS...]", kProgram),
@@ -172,8 +173,8 @@ public:
                 "Everything after -- is a python command line, run exactly as the embedded python would run it. "
                 "Options that take several values (-I, -E, ...) take every word up to the next option, so put -- "
                 "before the script after them."},
-            fmt::format("The environment (PYITT_OUTPUT_DIR, INTEL_LIBITTNOTIFY64, ...), the files written and the "
-                        "exit status: man {}.",
+            fmt::format("The environment variables, the files written and the exit status are described in "
+                        "the manual: man {}.",
                         kProgram)));
         app_.set_help_flag("-h,--help", "Print this help and exit")->group("Run");
         app_.add_flag("--version", show_version_, "Print the versions of pyitt-host, Python and pybind11, where it is installed and its default collector")

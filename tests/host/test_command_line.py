@@ -42,6 +42,7 @@ def test_help_reads_like_a_well_kept_tools(host, clean_env):
     validator text or {false} in the option column, omnitrace's -MI/-ME/-MR as options."""
     text = help_text(host, clean_env)
     assert text.count("Usage:") == 1 and "Usage: [OPTIONS]" not in text
+    assert text.startswith("Usage: pyitt-host [OPTIONS] [--] SCRIPT [ARGS...]\n  or:  pyitt-host [OPTIONS] -- ")
     assert not re.search(r"\.\.\.\s+\.\.\.", text)
     assert "{false}" not in text and "{true}" not in text
     entries = [line for line in text.splitlines() if re.match(r"  -", line)]
@@ -66,7 +67,7 @@ def test_help_reads_like_a_well_kept_tools(host, clean_env):
                     "collector library (default: auto)"):
         assert default in flat, default
     headings = [line for line in text.splitlines() if re.fullmatch(r"[A-Z][a-z ]+:", line)]
-    assert headings == ["Usage:", "Run:", "Filters:", "Instrumentation:", "Collection control:", "Child processes:",
+    assert headings == ["Run:", "Filters:", "Instrumentation:", "Collection control:", "Child processes:",
                         "Output:"]
 
 
@@ -75,9 +76,9 @@ def test_help_is_wrapped_to_the_terminal(host, clean_env, columns):
     text = help_text(host, clean_env, columns)
     width = columns or 80  # not a terminal and no COLUMNS: 80
     lines = text.splitlines()
-    # A line may only be longer when it is a single word or an option's spelling (never cut).
+    # A line may only be longer when it is a single word, an option's spelling or a usage line (never cut).
     too_long = [line for line in lines if len(line) > width and len(line.split()) > 1
-                and not line.startswith("  -") and not line.startswith("  pyitt-host ")]
+                and not line.startswith(("  -", "Usage: ", "  or:  "))]
     assert not too_long
     assert max(len(line) for line in lines) > width - 15  # filled, not wrapped at a fixed narrow width
     description_column = {len(line) - len(line.lstrip()) for line in lines if line.startswith("   ")}
