@@ -260,11 +260,13 @@ void Session::report() {
                shown_dir, fs::path(trace).filename().string());
 }
 
-// The output directory as the user would type it from here.
+// The output directory as the user would type it from here: relative when it is under the current
+// directory (the default pyitt-output/...), else absolute (-o /tmp/x is not ../../tmp/x).
 std::string Session::shown_output_dir() const {
     std::error_code error;
-    std::string shown = fs::proximate(output_dir_, error).string();
-    return error ? output_dir_ : shown;
+    const fs::path shown = fs::proximate(output_dir_, error);
+    if (error || shown.empty() || *shown.begin() == "..") return output_dir_;
+    return shown.string();
 }
 
 // Several processes wrote into the output directory: merge those of this run and show the run's

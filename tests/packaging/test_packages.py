@@ -2,6 +2,7 @@
 embeds Debian's Python, a .deb that lintian accepts, that installs, runs, gives python3 `import
 pyitt`, and leaves nothing behind once removed. The .deb is installed by `dpkg --root` into a
 directory of the test's: the system's own packages are never touched, as root neither."""
+import gzip
 import os
 import re
 import shutil
@@ -94,6 +95,19 @@ def test_deb_control_and_depends(deb, python_exe, tmp_path):
         owner = package_of_library(library)
         assert owner, f"{library} is not a library of an installed package"
         assert owner in names, f"{library} ({owner}) is not in Depends: {fields['Depends']}"
+
+
+def test_deb_names_one_real_maintainer(deb, tmp_path):
+    """The same maintainer in the control file, the changelog and the copyright, and not a placeholder."""
+    maintainer = control(deb)["Maintainer"]
+    assert re.fullmatch(r"[^<>]+ <[^@<>\s]+@[^@<>\s]+\.[a-z]+>", maintainer), maintainer
+    assert not re.search(r"@(example\.(org|com|net)|localhost)\b", maintainer), maintainer
+    tree = tmp_path / "tree"
+    assert run(["dpkg-deb", "-x", deb, tree]).returncode == 0
+    [docs] = (tree / "usr" / "share" / "doc").iterdir()
+    changelog = gzip.decompress((docs / "changelog.gz").read_bytes()).decode()
+    assert f" -- {maintainer}  " in changelog
+    assert f"Upstream-Contact: {maintainer}\n" in (docs / "copyright").read_text()
 
 
 def package_of_library(name: str) -> str:
