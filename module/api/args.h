@@ -26,6 +26,12 @@ inline DomainObject* domain_arg(py::handle arg, const char* where, const char* p
     return d;
 }
 
+// pyitt's low-level task and frame calls take no default domain: None is a TypeError there, as in pyitt.
+inline DomainObject* given_domain_arg(py::handle arg, const char* where) {
+    if (arg.is_none()) throw_type_error(where, "domain", "a pyitt.Domain, str or pyitt.StringHandle", arg);
+    return domain_arg(arg, where);
+}
+
 inline StringHandleObject* name_arg(py::handle arg, const char* where, const char* param = "name") {
     StringHandleObject* s = to_string_handle(arg.ptr(), where, param);
     if (s == nullptr) throw py::error_already_set();

@@ -28,7 +28,7 @@ public:
         handle_ = type_ == itt_abi::kMetadataU64 ? itt::counter_create(text.c_str(), domain_name.c_str())
                                                  : itt::counter_create_typed(text.c_str(), domain_name.c_str(), type_);
         // As pyitt: the counter starts at its initial value (0 by default) in the profile.
-        store(value.is_none() ? py::object(py::int_(0)) : value, w, "value");
+        store_checked(value.is_none() ? py::object(py::int_(0)) : value, w, "value");
     }
     Counter(const Counter&) = delete;
     Counter& operator=(const Counter&) = delete;
@@ -36,7 +36,10 @@ public:
         if (handle_ != nullptr) itt::counter_destroy(handle_);
     }
 
-    void set(py::object value) { store(value, "Counter.set()", "value"); }
+    void set(py::object value) {
+        require_number(value, "Counter.set()", "value");
+        store_checked(value, "Counter.set()", "value");
+    }
     void inc(py::object delta) { step(delta, "Counter.inc()", false); }
     void dec(py::object delta) { step(delta, "Counter.dec()", true); }
 
@@ -56,14 +59,23 @@ private:
         itt::counter_set_value(handle_, bytes.data());
     }
 
+    // An int outside the type's range is pyitt's OverflowError (from PyLong_AsUnsignedLongLong).
+    void store_checked(py::handle value, const char* where, const char* param) {
+        try {
+            store(value, where, param);
+        } catch (const py::value_error& e) {
+            if (is_float_type(type_)) throw;
+            PyErr_SetString(PyExc_OverflowError, e.what());
+            throw py::error_already_set();
+        }
+    }
+
     void step(py::handle delta, const char* where, bool down) {
         py::object d;
         if (is_float_type(type_)) {
             d = py::float_(float_arg(delta, where, "delta"));
         } else {
-            PyObject* p = delta.ptr();
-            // pyitt truncates numbers to int; text and other objects are a TypeError.
-            if (!(PyLong_Check(p) || PyIndex_Check(p) || PyFloat_Check(p))) throw_type_error(where, "delta", "an int", delta);
+            require_number(delta, where, "delta");
             d = py::reinterpret_steal<py::object>(PyNumber_Long(delta.ptr()));
             if (!d) throw py::error_already_set();
         }
@@ -73,10 +85,23 @@ private:
         try {
             store(next, where, "value");
         } catch (const py::value_error&) {
-            throw py::value_error(std::string(where) + ": the counter would become " + py::repr(next).cast<std::string>() +
-                                  ", out of the range of its type " +
-                                  py::str(type()).cast<std::string>());
+            const std::string message = std::string(where) + ": the counter would become " +
+                                        py::repr(next).cast<std::string>() + ", out of the range of its type " +
+                                        py::str(type()).cast<std::string>();
+            PyErr_SetString(is_float_type(type_) ? PyExc_ValueError : PyExc_OverflowError, message.c_str());
+            throw py::error_already_set();
         }
+    }
+
+    // pyitt: a new value that is not a number (no __int__) is a ValueError, with its message.
+    void require_number(py::handle value, const char* where, const char* param) const {
+        PyObject* p = value.ptr();
+        if (PyLong_Check(p) || PyIndex_Check(p) || PyFloat_Check(p)) return;
+        if (!is_float_type(type_) && Py_TYPE(p)->tp_as_number != nullptr && Py_TYPE(p)->tp_as_number->nb_int != nullptr)
+            return;
+        (void)where;
+        throw py::value_error(std::string("The passed ") + param +
+                              " is not a valid instance of int and cannot be converted to int.");
     }
 
     py::object name_, domain_, value_;

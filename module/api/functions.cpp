@@ -130,7 +130,7 @@ void define_low_level_tasks(py::module_& m) {
         "task_begin",
         [](py::object domain, py::object name, py::object id, py::object parent_id) {
             const char* w = "task_begin()";
-            nested_task_begin(nullptr, domain_arg(domain, w), id_arg(id, w, "id"), id_arg(parent_id, w, "parent_id"),
+            nested_task_begin(nullptr, given_domain_arg(domain, w), id_arg(id, w, "id"), id_arg(parent_id, w, "parent_id"),
                               name_arg(name, w));
         },
         arg("domain"), arg("name"), arg("id") = py::none(), arg("parent_id") = py::none(),
@@ -138,7 +138,7 @@ void define_low_level_tasks(py::module_& m) {
     m.def(
         "task_end",
         [](py::object domain) {
-            if (!nested_task_end_any(domain_arg(domain, "task_end()"))) throw py::error_already_set();
+            if (!nested_task_end_any(given_domain_arg(domain, "task_end()"))) throw py::error_already_set();
         },
         arg("domain"),
         "task_end(domain)\n\nEnds the innermost task of the calling thread (RuntimeError if there is none).");
@@ -147,7 +147,7 @@ void define_low_level_tasks(py::module_& m) {
         [](py::object domain, py::object name, py::object id, py::object parent_id) {
             const char* w = "task_begin_overlapped()";
             if (id.is_none()) throw_type_error(w, "id", "a pyitt.Id", id);
-            itt::task_begin_overlapped(domain_arg(domain, w)->handle, id_arg(id, w, "id"),
+            itt::task_begin_overlapped(given_domain_arg(domain, w)->handle, id_arg(id, w, "id"),
                                        id_arg(parent_id, w, "parent_id"), name_arg(name, w)->handle);
         },
         arg("domain"), arg("name"), arg("id"), arg("parent_id") = py::none(),
@@ -157,7 +157,7 @@ void define_low_level_tasks(py::module_& m) {
         [](py::object domain, py::object id) {
             const char* w = "task_end_overlapped()";
             if (id.is_none()) throw_type_error(w, "id", "a pyitt.Id", id);
-            itt::task_end_overlapped(domain_arg(domain, w)->handle, id_arg(id, w, "id"));
+            itt::task_end_overlapped(given_domain_arg(domain, w)->handle, id_arg(id, w, "id"));
         },
         arg("domain"), arg("id"), "task_end_overlapped(domain, id)\n\nEnds the overlapped task identified by id.");
     m.def(
@@ -165,7 +165,7 @@ void define_low_level_tasks(py::module_& m) {
         [](py::object domain, py::object id) {
             bool given = false;
             itt::Id value = id_arg(id, "frame_begin()", "id", &given);
-            itt::frame_begin_v3(domain_arg(domain, "frame_begin()")->handle, given ? &value : nullptr);
+            itt::frame_begin_v3(given_domain_arg(domain, "frame_begin()")->handle, given ? &value : nullptr);
         },
         arg("domain"), arg("id") = py::none(), "frame_begin(domain, id=None)\n\nBegins a frame of domain.");
     m.def(
@@ -173,7 +173,7 @@ void define_low_level_tasks(py::module_& m) {
         [](py::object domain, py::object id) {
             bool given = false;
             itt::Id value = id_arg(id, "frame_end()", "id", &given);
-            itt::frame_end_v3(domain_arg(domain, "frame_end()")->handle, given ? &value : nullptr);
+            itt::frame_end_v3(given_domain_arg(domain, "frame_end()")->handle, given ? &value : nullptr);
         },
         arg("domain"), arg("id") = py::none(), "frame_end(domain, id=None)\n\nEnds the frame of domain.");
     m.def(

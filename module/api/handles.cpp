@@ -252,6 +252,14 @@ bool to_optional_id(PyObject* arg, const char* where, const char* param, IdObjec
     return true;
 }
 
+PyObject* id_adopt(DomainObject* domain, itt::Id id) {
+    auto* self = reinterpret_cast<IdObject*>(g_id_type->tp_alloc(g_id_type, 0));
+    if (self == nullptr) return nullptr;
+    self->domain = Py_NewRef(reinterpret_cast<PyObject*>(domain));
+    self->id = id;
+    return reinterpret_cast<PyObject*>(self);
+}
+
 itt::Id next_call_id() {
     // d2 = 1 keeps these apart from Id objects, whose d2 is 0 (__itt_id_make(address, 0)).
     static std::atomic<unsigned long long> counter{0};

@@ -55,6 +55,9 @@ StringHandleObject* to_string_handle(PyObject* arg, const char* where, const cha
 // id: None (returns true and sets *out to null) or Id.
 bool to_optional_id(PyObject* arg, const char* where, const char* param, IdObject** out);
 
+// An Id object for an id already id_create'd in `domain`: it takes the id over (destroys it when freed).
+PyObject* id_adopt(DomainObject* domain, itt::Id id);
+
 // A fresh id for one overlapped task or region instance, unique in the process; no Python object.
 itt::Id next_call_id();
 

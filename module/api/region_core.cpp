@@ -117,6 +117,17 @@ PyObject* wrap_result(RegionObject* r, PyObject* result, Callee kind) {
     return PyObject_CallFunction(g_proxy_wrap, "OOi", result, reinterpret_cast<PyObject*>(r), which);
 }
 
+// pyitt names a callable object (or functools.partial, or anything else without a name) by its
+// class's qualified name: "outer.<locals>.CallableClass.__call__", "partial.__call__".
+PyObject* call_method_name(PyObject* obj) {
+    Ref qualname(PyObject_GetAttrString(reinterpret_cast<PyObject*>(Py_TYPE(obj)), "__qualname__"));
+    if (!qualname || !PyUnicode_Check(qualname.get())) {
+        PyErr_Clear();
+        return PyUnicode_FromFormat("%s.__call__", Py_TYPE(obj)->tp_name);
+    }
+    return PyUnicode_FromFormat("%U.__call__", qualname.get());
+}
+
 PyObject* qualname_of(PyObject* func) {
     for (const char* attr : {"__qualname__", "__name__"}) {
         PyObject* name = PyObject_GetAttrString(func, attr);
@@ -131,7 +142,7 @@ PyObject* qualname_of(PyObject* func) {
         return name;
     }
     PyErr_Clear();
-    return PyUnicode_FromFormat("%s.__call__", Py_TYPE(func)->tp_name);
+    return call_method_name(func);
 }
 
 PyObject* g_update_wrapper = nullptr;  // functools.update_wrapper
@@ -201,7 +212,11 @@ StringHandleObject* call_site_name() {
     return string_handle_named(unknown, "task", "name");
 }
 
-// parent: None, an Id, or a task object that has an id.
+bool has_own_id(RegionKind kind) {
+    return kind == RegionKind::kNestedTask || kind == RegionKind::kOverlappedTask || kind == RegionKind::kRegion;
+}
+
+// parent: None, an Id, or a task object (its id).
 bool to_parent(PyObject* arg, const char* where, PyObject** out) {
     *out = nullptr;
     if (arg == nullptr || arg == Py_None) return true;
@@ -209,9 +224,9 @@ bool to_parent(PyObject* arg, const char* where, PyObject** out) {
         *out = arg;
         return true;
     }
-    if (RegionObject* task = as_region(arg); task != nullptr && task->id != nullptr) {
-        *out = task->id;
-        return true;
+    if (RegionObject* task = as_region(arg); task != nullptr && (task->id != nullptr || has_own_id(task->kind))) {
+        *out = task_id_object(task);
+        return *out != nullptr;
     }
     type_error(where, "parent", "a pyitt.Id, a task with an id, or None", arg);
     return false;
@@ -240,6 +255,21 @@ std::nullptr_t not_begun(RegionObject* r) {
 
 }  // namespace
 
+PyObject* task_id_object(RegionObject* r) {
+    if (r->id != nullptr || !has_own_id(r->kind)) return r->id;
+    // Every task has an id, as in pyitt, but ITT sees it only once the program has used it: an id
+    // nothing refers to changes no profile, and would double the collector's cost of every task.
+    const itt::Id id = next_call_id();
+    itt::id_create(domain_of(r)->handle, id);
+    r->id = id_adopt(domain_of(r), id);  // destroys it when freed, as pyitt's Id
+    if (r->id == nullptr) {
+        itt::id_destroy(domain_of(r)->handle, id);
+        return nullptr;
+    }
+    r->task_id = id;
+    return r->id;
+}
+
 bool is_named(RegionKind kind) {
     return kind != RegionKind::kFrame && kind != RegionKind::kActiveRegion && kind != RegionKind::kPausedRegion;
 }
@@ -257,16 +287,16 @@ bool begin_span(RegionObject* r, OpenSpan& span) {
     switch (r->kind) {
         case RegionKind::kNestedTask:
             r->name_final = true;
-            nested_task_begin(reinterpret_cast<PyObject*>(r), domain_of(r), id_or_null(r->id), id_or_null(r->parent),
+            nested_task_begin(reinterpret_cast<PyObject*>(r), domain_of(r), r->task_id, id_or_null(r->parent),
                               name_of(r));
             break;
         case RegionKind::kOverlappedTask:
         case RegionKind::kRegion:
             r->name_final = true;
-            // Each span needs its own id unless the user gave one: two calls of one decorated
-            // coroutine overlap, and a shared id would make them one span.
-            if (r->id != nullptr) {
-                span.id = id_or_null(r->id);
+            // The task's id, as in pyitt, unless another span of the same object is still open: two
+            // calls of one decorated coroutine overlap, and a shared id would make them one span.
+            if (r->id != nullptr && (r->id_given || r->open_count == 0)) {
+                span.id = r->task_id;
             } else {
                 span.id = next_call_id();
                 span.fresh_id = true;
@@ -350,7 +380,13 @@ bool begin_explicit(RegionObject* r) {
 
 bool end_explicit(RegionObject* r) {
     if (r->kind == RegionKind::kNestedTask) return end_span(r, OpenSpan{});
-    if (r->spans == nullptr || r->spans->empty()) return not_begun(r), false;
+    if (r->spans == nullptr || r->spans->empty()) {
+        // pyitt ends an event that was not begun without complaint (ITT ignores it too).
+        if (r->kind != RegionKind::kEvent) return not_begun(r), false;
+        if (!ensure_event(r)) return false;
+        itt::event_end(r->event);
+        return true;
+    }
     OpenSpan span = r->spans->back();
     r->spans->pop_back();
     return end_span(r, span);
@@ -467,6 +503,8 @@ bool setup(RegionObject* r, RegionKind kind, PyObject* const* values) {
             IdObject* id = nullptr;
             if (!to_optional_id(values[2], where, "id", &id)) return false;
             assign(r->id, reinterpret_cast<PyObject*>(id));
+            r->id_given = id != nullptr;
+            r->task_id = id != nullptr ? id->id : itt::kNullId;
             if (kind != RegionKind::kFrame) {
                 PyObject* parent = nullptr;
                 if (!to_parent(values[3], where, &parent)) return false;
@@ -493,6 +531,17 @@ bool setup(RegionObject* r, RegionKind kind, PyObject* const* values) {
                                                                         kind == RegionKind::kOverlappedTask
                                                                     ? "task"
                                                                     : "region");
+        if (name == nullptr) return false;
+        assign(r->name, reinterpret_cast<PyObject*>(name));
+        r->name_final = true;
+        return true;
+    }
+    if (!is_wrappable(target) && is_named(kind)) {
+        // pyitt names a region after anything it is given (task(42) is a task "int.__call__"); it
+        // wraps nothing yet, so calling it later decorates, keeping this name.
+        Ref text(call_method_name(target));
+        if (!text) return false;
+        StringHandleObject* name = string_handle_named(text.get(), where, "task");
         if (name == nullptr) return false;
         assign(r->name, reinterpret_cast<PyObject*>(name));
         r->name_final = true;

@@ -36,6 +36,10 @@ bool setup(RegionObject* r, RegionKind kind, PyObject* const* values);
 // The name shown in error messages and repr (a str, new reference).
 PyObject* display_name(RegionObject* r);
 
+// The task's id as an Id object, made (id_create'd) on first use. Borrowed; null with an exception set
+// on error, null without one for the kinds that have no id of their own (frames, events...).
+PyObject* task_id_object(RegionObject* r);
+
 bool add_bound_call_type();
 // region.__get__ for a wrapped static or class method: binds the descriptor, keeps the region.
 PyObject* bind_descriptor(RegionObject* r, PyObject* obj, PyObject* type);

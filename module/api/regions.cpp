@@ -269,7 +269,11 @@ PyMethodDef frame_methods[] = {
 PyObject* get_or_none(PyObject* o) { return Py_NewRef(o ? o : Py_None); }
 PyObject* g_name(PyObject* self, void*) { return get_or_none(reinterpret_cast<RegionObject*>(self)->name); }
 PyObject* g_domain(PyObject* self, void*) { return get_or_none(reinterpret_cast<RegionObject*>(self)->domain); }
-PyObject* g_id(PyObject* self, void*) { return get_or_none(reinterpret_cast<RegionObject*>(self)->id); }
+PyObject* g_id(PyObject* self, void*) {
+    auto* r = reinterpret_cast<RegionObject*>(self);
+    PyObject* id = task_id_object(r);
+    return id != nullptr ? Py_NewRef(id) : (PyErr_Occurred() ? nullptr : Py_NewRef(Py_None));
+}
 PyObject* g_parent(PyObject* self, void*) { return get_or_none(reinterpret_cast<RegionObject*>(self)->parent); }
 PyObject* g_spans(PyObject* self, void*) {
     return PyBool_FromLong(spans_calls(reinterpret_cast<RegionObject*>(self)->kind));
@@ -291,7 +295,7 @@ PyGetSetDef task_getset[] = {
     PYITT_COMMON_GETSET,
     {"name", g_name, nullptr, "The name of the task (a StringHandle).", nullptr},
     {"domain", g_domain, nullptr, "The domain of the task.", nullptr},
-    {"id", g_id, nullptr, "The id of the task, or None (nested tasks need none; overlapped tasks get one per span).",
+    {"id", g_id, nullptr, "The id of the task (its own unless one was given), as pyitt's.",
      nullptr},
     {"parent_id", g_parent, nullptr, "The id of the parent task, or None.", nullptr},
     PYITT_END_GETSET,
@@ -326,8 +330,12 @@ PyObject* region_repr(PyObject* self) {
         case RegionKind::kNestedTask:
         case RegionKind::kOverlappedTask:
         case RegionKind::kRegion:
-            return PyUnicode_FromFormat("%U(%R, %R, %R, %R)", type_name.get(), r->name, r->domain,
-                                        r->id ? r->id : Py_None, r->parent ? r->parent : Py_None);
+        {
+            PyObject* id = task_id_object(r);
+            if (id == nullptr && PyErr_Occurred()) return nullptr;
+            return PyUnicode_FromFormat("%U(%R, %R, %R, %R)", type_name.get(), r->name, r->domain, id ? id : Py_None,
+                                        r->parent ? r->parent : Py_None);
+        }
         case RegionKind::kFrame:
             return PyUnicode_FromFormat("%U(%R, %R)", type_name.get(), r->domain, r->id ? r->id : Py_None);
         case RegionKind::kEvent:
@@ -343,8 +351,12 @@ PyObject* region_str(PyObject* self) {
         case RegionKind::kNestedTask:
         case RegionKind::kOverlappedTask:
         case RegionKind::kRegion:
+        {
+            PyObject* id = task_id_object(r);
+            if (id == nullptr && PyErr_Occurred()) return nullptr;
             return PyUnicode_FromFormat("{ name: '%S', domain: '%S', id: %S, parent_id: %S }", r->name, r->domain,
-                                        r->id ? r->id : Py_None, r->parent ? r->parent : Py_None);
+                                        id ? id : Py_None, r->parent ? r->parent : Py_None);
+        }
         case RegionKind::kFrame:
             return PyUnicode_FromFormat("{ domain: '%S', id: %S }", r->domain, r->id ? r->id : Py_None);
         case RegionKind::kEvent:

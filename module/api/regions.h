@@ -46,7 +46,9 @@ struct RegionObject {
     int open_count;      // begins not yet ended, all threads together
     PyObject* name;      // StringHandleObject, or nullptr (frames and collection regions)
     PyObject* domain;    // DomainObject, or nullptr
-    PyObject* id;        // IdObject given by the user, or nullptr
+    PyObject* id;        // IdObject given by the user or made on first use (`.id`, `parent=`), or nullptr
+    itt::Id task_id;     // tasks and regions: r->id's id, kept here for the begin path (null without one)
+    bool id_given;       // the user's id: every span uses it, overlapping or not
     PyObject* parent;    // IdObject, or nullptr
     PyObject* func;      // the wrapped callable, or nullptr
     PyObject* activator; // collection regions

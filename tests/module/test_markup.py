@@ -230,7 +230,8 @@ def test_classes_used_directly(traced):
                     pass
 
         Owner().run()
-        assert repr(pyitt.NestedTask("r", d)) == "NestedTask(pyitt.StringHandle('r'), pyitt.Domain('t'), None, None)"
+        t = pyitt.NestedTask("r", d)
+        assert repr(t) == f"NestedTask(pyitt.StringHandle('r'), pyitt.Domain('t'), {t.id!r}, None)"
     """)
     assert trace.tasks("t") == [("nested", None), ("active", None), ("Owner.phase", None)]
     assert [name for name, _ in trace.spans("t")] == ["overlapped", "region", "frame"]

@@ -155,7 +155,8 @@ def test_explicit_begin_end_ids_and_parents(traced):
         parent_id = pyitt.id(d)
         parent = pyitt.nested_task("parent", domain=d, id=parent_id)
         child = pyitt.nested_task("child", domain=d, parent=parent)
-        assert child.parent_id is parent_id and parent.id is parent_id and child.id is None
+        assert child.parent_id is parent_id and parent.id is parent_id
+        assert isinstance(child.id, pyitt.Id) and child.id is child.id and child.id.domain is d
         parent.begin()
         child.begin()
         child.end()
@@ -170,7 +171,7 @@ def test_explicit_begin_end_ids_and_parents(traced):
     assert trace.tasks("t") == [("parent", None), ("child", "parent")]
     x = {e["name"]: e for e in trace.of("t", ph="X")}
     assert x["parent"]["args"]["id"] == x["child"]["args"]["parent"]
-    assert "id" not in x["child"]["args"]  # nested tasks need no id: none is made
+    assert x["child"]["args"]["id"] not in (x["parent"]["args"]["id"], None)  # every task has an id, as in pyitt
     assert [name for name, _ in trace.spans("t")] == ["ov", "ov2"]
 
 
