@@ -69,7 +69,7 @@ def test_installed_extension_imports_with_stubs(build_dir, python_exe, clean_env
     site = prefix / site_dir(python_exe)
     assert {p.parent for p in prefix.rglob("pyitt*.so")} == {site}
     assert (site / "pyitt-stubs" / "__init__.pyi").exists()
-    assert (site / "pyitt-stubs" / "compatibility_layers" / "itt_python.pyi").exists()
+    assert (site / "pyitt-stubs" / "compatibility_layers" / "itt_python" / "__init__.pyi").exists()
     env = dict(clean_env, PYTHONPATH=str(site))
     result = run([python_exe, "-c", "import pyitt, pyitt.compatibility_layers.itt_python as itt; "
                   "print(pyitt.__file__); print(pyitt.in_host, callable(itt.task_begin))"], env=env, cwd=tmp_path)
