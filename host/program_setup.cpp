@@ -85,8 +85,10 @@ PyObject* run_module_as_main(PyObject*, PyObject* const* args, Py_ssize_t count)
     return nullptr;
 }
 
-PyMethodDef g_run_module_as_main_def = {"_run_module_as_main", reinterpret_cast<PyCFunction>(run_module_as_main),
-                                        METH_FASTCALL, nullptr};
+// METH_FASTCALL functions are stored as PyCFunction and called with their real type.
+PyMethodDef g_run_module_as_main_def = {
+    "_run_module_as_main", reinterpret_cast<PyCFunction>(reinterpret_cast<void (*)()>(run_module_as_main)),
+    METH_FASTCALL, nullptr};
 
 }  // namespace
 
