@@ -13,6 +13,7 @@
 #include <unordered_map>
 #include <vector>
 
+#include "hooks.h"
 #include "qualname.h"
 #include "thread_state.h"
 #include "stderr_line.h"
@@ -270,7 +271,7 @@ CodeInfo* code_info_slow(PyCodeObject* code, PyObject* globals) {
     if (info->decision == CodeInfo::kRecord) {
         info->label_per_call = r.config.label_args;
         info->name = utf8(qualname.ptr());
-        info->handle = handle_for(label_of(code, info->name, r.config, "..."));
+        info->label = label_of(code, info->name, r.config, "...");
     }
     if (!r.config.explain_path.empty()) {
         static constexpr const char* kNames[] = {"skip", "record", "exclude-subtree"};
@@ -294,9 +295,20 @@ CodeInfo* code_info_slow(PyCodeObject* code, PyObject* globals) {
     return info.release();
 }
 
+void ensure_domain() {
+    if (g_domain == nullptr) g_domain = itt::domain_create(g_registry->config.domain.c_str());
+}
+
+itt::StringHandle* first_recorded_handle(CodeInfo* info) {
+    ensure_domain();
+    info->handle = handle_for(info->label);
+    return info->handle;
+}
+
 itt::StringHandle* per_call_handle(PyCodeObject* code, const CodeInfo& info, PyObject* locals,
                                    PyObject* const* fast_locals) {
     Busy busy(thread_state());
+    ensure_domain();
     const Config& config = g_registry->config;
     std::string args;
 #if PY_VERSION_HEX >= 0x030B0000

@@ -25,8 +25,9 @@ struct CodeInfo {
     // Not a task and not a trigger: the hooks' one test (and sys.monitoring may DISABLE it).
     bool passive = true;
     bool label_per_call = false;  // --label args: the label depends on the arguments
-    itt::StringHandle* handle = nullptr;
-    std::string name;  // the qualified name of recorded code, for per-call labels
+    itt::StringHandle* handle = nullptr;  // made by the first call recorded: see recorded_handle()
+    std::string name;   // the qualified name of recorded code, for per-call labels
+    std::string label;  // the task's name, once handle is made
 };
 
 // Compiles the filters (Python regular expressions) and requests the co_extra index. Throws
@@ -48,6 +49,19 @@ inline CodeInfo* code_info(PyCodeObject* code, PyObject* globals) {
 #endif
     return extra != nullptr ? static_cast<CodeInfo*>(extra) : code_info_slow(code, globals);
 }
+
+// ITT sees a domain and a name only with the first task recorded with them: code that runs while
+// recording is off (--noinstrumenter) or that no filter selects makes no ITT call at all.
+itt::StringHandle* first_recorded_handle(CodeInfo* info);
+
+// The task name of a recorded call: one well-predicted test on the hot path.
+inline itt::StringHandle* recorded_handle(CodeInfo* info) {
+    itt::StringHandle* handle = info->handle;
+    return __builtin_expect(handle != nullptr, 1) ? handle : first_recorded_handle(info);
+}
+
+// Creates the instrumentation's domain (hooks.h's g_domain) if no task has needed it yet.
+void ensure_domain();
 
 // The label of one call when it depends on the arguments (--label args), as a string handle.
 itt::StringHandle* per_call_handle(PyCodeObject* code, const CodeInfo& info, PyObject* locals_or_null,

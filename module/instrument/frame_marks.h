@@ -21,8 +21,10 @@ inline void begin_frame(ThreadState* state, PyCodeObject* code, CodeInfo* info) 
         ++state->suppress;
         kind = FrameMark::kExcludedRoot;
     } else if (info->decision == CodeInfo::kRecord && state->suppress == 0) {
-        itt::StringHandle* handle = info->handle;
-        if (info->label_per_call) {
+        itt::StringHandle* handle;
+        if (!info->label_per_call) {
+            handle = recorded_handle(info);
+        } else {
 #if PY_VERSION_HEX >= 0x030B0000
             PyObject* locals = PyFrame_GetLocals(PyEval_GetFrame());  // new reference
 #else

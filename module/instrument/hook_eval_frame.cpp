@@ -69,7 +69,7 @@ PyObject* evaluate_selected(PyThreadState* thread, Frame* frame, int throwflag, 
         return _PyEval_EvalFrameDefault(thread, frame, throwflag);
     }
     itt::StringHandle* handle = info->label_per_call ? per_call_handle(code, *info, nullptr, fast_locals_of(frame))
-                                                     : info->handle;
+                                                     : recorded_handle(info);
     itt::task_begin(g_domain, itt::kNullId, itt::kNullId, handle);
     PyObject* result = _PyEval_EvalFrameDefault(thread, frame, throwflag);
     itt::task_end(g_domain);

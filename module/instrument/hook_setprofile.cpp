@@ -100,6 +100,7 @@ itt::StringHandle* c_function_handle(PyObject* callable) {
     }
     if (qualname.empty()) qualname = "<callable>";
     const std::string label = module.empty() ? qualname : module + "." + qualname;
+    ensure_domain();  // the first C call recorded may be the run's first task
     itt::StringHandle* handle = itt::string_handle_create(label.c_str());
     handles.emplace(key, handle);
     return handle;

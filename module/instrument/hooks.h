@@ -11,7 +11,7 @@
 
 namespace pyitt::instrument {
 
-// The domain every automatic task goes to.
+// The domain every automatic task goes to, created with the first of them (ensure_domain).
 inline itt::Domain* g_domain = nullptr;
 
 // Installs the hooks for `config` (the registry is configured). Returns a one-line description of

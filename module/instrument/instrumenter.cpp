@@ -307,8 +307,8 @@ void start(const Config& config) {
     py::module_::import("os").attr("register_at_fork")(
         py::arg("after_in_child") = py::cpp_function([] { triggers_after_fork(t_state); }));
 
-    g_domain = itt::domain_create(config.domain.c_str());
-    if (g_domain == nullptr) return;  // no collector: every task would be dropped anyway
+    // The domain comes with the first task recorded (code_registry.cpp: ensure_domain).
+    if (!itt::initialize()) return;  // no collector: every task would be dropped anyway
     configure_registry(config);
     py::module_ support = support_module();  // its imports (functools...) are ours: before the hooks
 
