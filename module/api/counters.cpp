@@ -20,13 +20,29 @@ class Counter {
 public:
     Counter(py::object name, py::object domain, py::object value, py::object type) {
         const char* w = "Counter()";
+        // pyitt.native's messages and exception classes for the arguments pyitt has.
+        if (!PyUnicode_Check(name.ptr()) && !is_string_handle(name.ptr()))
+            throw py::type_error("The passed name is not a valid instance of str or pyitt.native.StringHandle.");
         std::string text = text_arg(name, w, "name");
         name_ = py::str(text);
-        domain_ = py::reinterpret_borrow<py::object>(reinterpret_cast<PyObject*>(domain_arg(domain, w)));
+        try {
+            domain_ = py::reinterpret_borrow<py::object>(reinterpret_cast<PyObject*>(domain_arg(domain, w)));
+        } catch (py::error_already_set& e) {
+            py::raise_from(e, PyExc_ValueError,
+                           "The pyitt.native.Domain object cannot be created for the instance of pyitt.native.Counter.");
+            throw py::error_already_set();
+        }
         type_ = type.is_none() ? itt_abi::kMetadataU64 : metadata_type_arg(type, w, "type");
         std::string domain_name = py::str(domain_).cast<std::string>();
         handle_ = type_ == itt_abi::kMetadataU64 ? itt::counter_create(text.c_str(), domain_name.c_str())
                                                  : itt::counter_create_typed(text.c_str(), domain_name.c_str(), type_);
+        if (!value.is_none()) {
+            try {
+                require_number(value, w, "value");
+            } catch (const py::value_error&) {
+                throw py::type_error("The passed value is not a valid instance of int and cannot be converted to int.");
+            }
+        }
         // As pyitt: the counter starts at its initial value (0 by default) in the profile.
         store_checked(value.is_none() ? py::object(py::int_(0)) : value, w, "value");
     }
@@ -61,6 +77,7 @@ private:
 
     // An int outside the type's range is pyitt's OverflowError (from PyLong_AsUnsignedLongLong).
     void store_checked(py::handle value, const char* where, const char* param) {
+        if (type_ == itt_abi::kMetadataU64) check_u64(value);
         try {
             store(value, where, param);
         } catch (const py::value_error& e) {
@@ -82,6 +99,7 @@ private:
         py::object next = py::reinterpret_steal<py::object>(down ? PyNumber_Subtract(value_.ptr(), d.ptr())
                                                                   : PyNumber_Add(value_.ptr(), d.ptr()));
         if (!next) throw py::error_already_set();
+        if (type_ == itt_abi::kMetadataU64) check_u64(next);
         try {
             store(next, where, "value");
         } catch (const py::value_error&) {
@@ -91,6 +109,14 @@ private:
             PyErr_SetString(is_float_type(type_) ? PyExc_ValueError : PyExc_OverflowError, message.c_str());
             throw py::error_already_set();
         }
+    }
+
+    // pyitt's u64 counters: Python's own OverflowError ("can't convert negative int to unsigned").
+    static void check_u64(py::handle value) {
+        py::object as_int = py::reinterpret_steal<py::object>(PyNumber_Long(value.ptr()));
+        if (!as_int) throw py::error_already_set();
+        PyLong_AsUnsignedLongLong(as_int.ptr());
+        if (PyErr_Occurred()) throw py::error_already_set();
     }
 
     // pyitt: a new value that is not a number (no __int__) is a ValueError, with its message.
@@ -170,11 +196,12 @@ void define_counters(py::module_& m) {
         .def_property_readonly("type", &Counter::type, "The MetadataType of the values.")
         .def("__repr__",
              [](const Counter& c) {
-                 return py::str("pyitt.Counter({!r}, {!r}, {!r})").format(c.name(), c.domain(), c.value());
+                 return py::str("pyitt.native.Counter({!r}, {!r}, {!r})").format(c.name(), c.domain(), c.value());
              })
         .def("__str__", [](const Counter& c) {
             return py::str("{{ name: '{}', domain: '{}', value: {} }}").format(c.name(), c.domain(), c.value());
         });
+    m.attr("Counter").attr("__module__") = "pyitt.native";  // pyitt.Counter is pyitt.native.Counter
     m.def(
         "counter",
         [](py::object name, py::object domain, py::object init_value, py::object type) {

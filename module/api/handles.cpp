@@ -21,13 +21,16 @@ PyObject* g_string_handles = nullptr;  // dict: str -> StringHandleObject
 PyObject* domain_new(PyTypeObject*, PyObject* args, PyObject* kwargs) {
     static const char* kwlist[] = {"name", nullptr};
     PyObject* name = Py_None;
-    if (!PyArg_ParseTupleAndKeywords(args, kwargs, "|O:Domain", const_cast<char**>(kwlist), &name))
-        return nullptr;
+    if (!PyArg_ParseTupleAndKeywords(args, kwargs, "|O", const_cast<char**>(kwlist), &name)) return nullptr;
+    // pyitt.native's message (pyitt.Domain is that class).
+    if (name != Py_None && !PyUnicode_Check(name) && !is_string_handle(name))
+        return PyErr_Format(PyExc_TypeError, "The passed name is not a valid instance of str or %s.",
+                            string_handle_type()->tp_name);
     return Py_XNewRef(reinterpret_cast<PyObject*>(to_domain(name, "Domain()", "name")));
 }
 
 PyObject* domain_repr(PyObject* self) {
-    return PyUnicode_FromFormat("pyitt.Domain(%R)", reinterpret_cast<DomainObject*>(self)->name);
+    return PyUnicode_FromFormat("%s('%U')", Py_TYPE(self)->tp_name, reinterpret_cast<DomainObject*>(self)->name);
 }
 
 PyObject* domain_str(PyObject* self) { return Py_NewRef(reinterpret_cast<DomainObject*>(self)->name); }
@@ -53,25 +56,27 @@ PyType_Slot domain_slots[] = {
     {0, nullptr},
 };
 
-PyType_Spec domain_spec = {"pyitt.Domain", sizeof(DomainObject), 0, Py_TPFLAGS_DEFAULT, domain_slots};
+// pyitt's classes live in pyitt.native (pyitt.Domain is pyitt.native.Domain): the same names and reprs.
+PyType_Spec domain_spec = {"pyitt.native.Domain", sizeof(DomainObject), 0, Py_TPFLAGS_DEFAULT, domain_slots};
 
 // ---- StringHandle ----
 
 PyObject* string_handle_new(PyTypeObject*, PyObject* args, PyObject* kwargs) {
-    static const char* kwlist[] = {"string", nullptr};
+    static const char* kwlist[] = {"str", nullptr};
     PyObject* text = nullptr;
-    // pyitt 1.7 calls the parameter `str`; accept that keyword too.
+    // pyitt calls the parameter `str`; the stubs' `string` is accepted too.
     if (kwargs != nullptr && PyTuple_GET_SIZE(args) == 0 && PyDict_GET_SIZE(kwargs) == 1)
-        text = PyDict_GetItemString(kwargs, "str");
-    if (text == nullptr &&
-        !PyArg_ParseTupleAndKeywords(args, kwargs, "O:StringHandle", const_cast<char**>(kwlist), &text))
+        text = PyDict_GetItemString(kwargs, "string");
+    if (text == nullptr && !PyArg_ParseTupleAndKeywords(args, kwargs, "O", const_cast<char**>(kwlist), &text))
         return nullptr;
     if (is_string_handle(text)) return Py_NewRef(text);
+    if (!PyUnicode_Check(text))
+        return PyErr_Format(PyExc_TypeError, "The passed string is not a valid instance of str type.");
     return Py_XNewRef(reinterpret_cast<PyObject*>(string_handle_named(text, "StringHandle()", "string")));
 }
 
 PyObject* string_handle_repr(PyObject* self) {
-    return PyUnicode_FromFormat("pyitt.StringHandle(%R)", reinterpret_cast<StringHandleObject*>(self)->str);
+    return PyUnicode_FromFormat("%s('%U')", Py_TYPE(self)->tp_name, reinterpret_cast<StringHandleObject*>(self)->str);
 }
 
 PyObject* string_handle_str(PyObject* self) { return Py_NewRef(reinterpret_cast<StringHandleObject*>(self)->str); }
@@ -97,7 +102,7 @@ PyType_Slot string_handle_slots[] = {
     {0, nullptr},
 };
 
-PyType_Spec string_handle_spec = {"pyitt.StringHandle", sizeof(StringHandleObject), 0, Py_TPFLAGS_DEFAULT,
+PyType_Spec string_handle_spec = {"pyitt.native.StringHandle", sizeof(StringHandleObject), 0, Py_TPFLAGS_DEFAULT,
                                   string_handle_slots};
 
 // ---- Id ----
@@ -105,8 +110,10 @@ PyType_Spec string_handle_spec = {"pyitt.StringHandle", sizeof(StringHandleObjec
 PyObject* id_new(PyTypeObject* type, PyObject* args, PyObject* kwargs) {
     static const char* kwlist[] = {"domain", nullptr};
     PyObject* domain_arg = nullptr;
-    if (!PyArg_ParseTupleAndKeywords(args, kwargs, "O:Id", const_cast<char**>(kwlist), &domain_arg)) return nullptr;
-    if (!is_domain(domain_arg)) return type_error("Id()", "domain", "pyitt.Domain", domain_arg);
+    if (!PyArg_ParseTupleAndKeywords(args, kwargs, "O", const_cast<char**>(kwlist), &domain_arg)) return nullptr;
+    if (!is_domain(domain_arg))
+        return PyErr_Format(PyExc_TypeError, "The passed domain is not a valid instance of %s type.",
+                            domain_type()->tp_name);
     auto* self = reinterpret_cast<IdObject*>(type->tp_alloc(type, 0));
     if (self == nullptr) return nullptr;
     self->domain = Py_NewRef(domain_arg);
@@ -128,7 +135,7 @@ void id_dealloc(PyObject* self) {
 
 PyObject* id_repr(PyObject* self) {
     const itt::Id& id = reinterpret_cast<IdObject*>(self)->id;
-    return PyUnicode_FromFormat("pyitt.Id(%llu, %llu)", id.d1, id.d2);
+    return PyUnicode_FromFormat("%s(%llu, %llu)", Py_TYPE(self)->tp_name, id.d1, id.d2);
 }
 
 PyObject* id_str(PyObject* self) {
@@ -162,7 +169,7 @@ PyType_Slot id_slots[] = {
     {0, nullptr},
 };
 
-PyType_Spec id_spec = {"pyitt.Id", sizeof(IdObject), 0, Py_TPFLAGS_DEFAULT | Py_TPFLAGS_BASETYPE, id_slots};
+PyType_Spec id_spec = {"pyitt.native.Id", sizeof(IdObject), 0, Py_TPFLAGS_DEFAULT | Py_TPFLAGS_BASETYPE, id_slots};
 
 PyTypeObject* make_type(PyType_Spec* spec) { return reinterpret_cast<PyTypeObject*>(PyType_FromSpec(spec)); }
 

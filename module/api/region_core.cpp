@@ -381,11 +381,18 @@ bool begin_explicit(RegionObject* r) {
 bool end_explicit(RegionObject* r) {
     if (r->kind == RegionKind::kNestedTask) return end_span(r, OpenSpan{});
     if (r->spans == nullptr || r->spans->empty()) {
-        // pyitt ends an event that was not begun without complaint (ITT ignores it too).
-        if (r->kind != RegionKind::kEvent) return not_begun(r), false;
-        if (!ensure_event(r)) return false;
-        itt::event_end(r->event);
-        return true;
+        // pyitt ends an event or a PT region that was not begun without complaint (ITT ignores it too).
+        if (r->kind == RegionKind::kEvent) {
+            if (!ensure_event(r)) return false;
+            itt::event_end(r->event);
+            return true;
+        }
+        if (r->kind == RegionKind::kPtRegion) {
+            if (!ensure_pt_region(r)) return false;
+            itt::mark_pt_region_end(r->pt_region);
+            return true;
+        }
+        return not_begun(r), false;
     }
     OpenSpan span = r->spans->back();
     r->spans->pop_back();

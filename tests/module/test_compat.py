@@ -83,7 +83,7 @@ def test_ittapi_program(traced):
         with region:
             pass
         # pyitt's layer: pyitt's Domain and default domain (Intel's ittapi has 'ittapi').
-        assert ittapi.Domain.__module__ == "pyitt" and ittapi.Domain().name == "pyitt"
+        assert ittapi.Domain.__module__ == "pyitt.native" and ittapi.Domain().name == "pyitt"
         assert ittapi.domain().name == "pyitt"
         ittapi.thread_set_name("ittapi main")
         ittapi.task_begin(ittapi.Domain("low"), ittapi.StringHandle("low"))

@@ -23,11 +23,14 @@ fails(TypeError, "'region'", lambda: pyitt.frame(3))
 fails(TypeError, "'domain'", lambda: pyitt.task("x", domain=3))
 fails(TypeError, "'id'", lambda: pyitt.nested_task("x", id="a"))
 fails(TypeError, "'parent'", lambda: pyitt.overlapped_task("x", parent=1))
-fails(TypeError, "'name'", lambda: pyitt.Domain(1))
-fails(TypeError, "'string'", lambda: pyitt.StringHandle(None))
+# pyitt.Domain is pyitt.native.Domain...: the constructors give pyitt.native's messages
+fails(TypeError, "passed name is not a valid instance of str or pyitt.native.StringHandle", lambda: pyitt.Domain(1))
+fails(TypeError, "passed string is not a valid instance of str type", lambda: pyitt.StringHandle(None))
 assert pyitt.StringHandle(str="k") is pyitt.StringHandle(string="k")  # pyitt 1.7 and ours
-fails(TypeError, "'domain'", lambda: pyitt.Id("t"))
-fails(TypeError, "'name'", lambda: pyitt.Counter(5))
+fails(TypeError, "passed domain is not a valid instance of pyitt.native.Domain type", lambda: pyitt.Id("t"))
+fails(TypeError, "passed name is not a valid instance of str or pyitt.native.StringHandle", lambda: pyitt.Counter(5))
+fails(ValueError, "pyitt.native.Domain object cannot be created", lambda: pyitt.Counter("c", domain=5))
+fails(TypeError, "passed value is not a valid instance of int", lambda: pyitt.Counter("c", value="x"))
 # pyitt: a new value that is no number is a ValueError (the initial value a TypeError).
 fails(ValueError, "passed value is not a valid instance of int", lambda: pyitt.counter("c").set("x"))
 fails(ValueError, "passed delta is not a valid instance of int", lambda: pyitt.counter("c").inc("x"))
@@ -56,7 +59,8 @@ fails(ValueError, "NUL", lambda: pyitt.event("a\\0b"))
 fails(ValueError, "NUL", lambda: pyitt.thread_set_name("a\\0b"))
 fails(ValueError, "NUL", lambda: pyitt.metadata_add("k", "a\\0b"))
 fails(OverflowError, "negative", lambda: pyitt.counter("c", init_value=-1))  # pyitt's exception classes
-fails(OverflowError, "would become -1", lambda: pyitt.counter("c").dec())
+fails(OverflowError, "can't convert negative int to unsigned", lambda: pyitt.counter("c").dec())  # pyitt's message
+fails(OverflowError, "would become -32769", lambda: pyitt.Counter("c", type="s16", value=-32768).dec())
 c = pyitt.counter("c", init_value=1)
 fails(OverflowError, "negative", lambda: c.set(-5))
 assert c.value == 1  # a refused value changes nothing

@@ -231,7 +231,7 @@ def test_classes_used_directly(traced):
 
         Owner().run()
         t = pyitt.NestedTask("r", d)
-        assert repr(t) == f"NestedTask(pyitt.StringHandle('r'), pyitt.Domain('t'), {t.id!r}, None)"
+        assert repr(t) == f"NestedTask(pyitt.native.StringHandle('r'), pyitt.native.Domain('t'), {t.id!r}, None)"
     """)
     assert trace.tasks("t") == [("nested", None), ("active", None), ("Owner.phase", None)]
     assert [name for name, _ in trace.spans("t")] == ["overlapped", "region", "frame"]

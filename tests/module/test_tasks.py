@@ -199,7 +199,7 @@ def test_domains_and_string_handles_are_cached(traced):
         assert pyitt.Domain("x") is pyitt.domain("x") is pyitt.Domain(pyitt.StringHandle("x"))
         assert pyitt.Domain() is pyitt.Domain("pyitt") and pyitt.Domain().name == "pyitt"
         assert pyitt.StringHandle("s") is pyitt.string_handle("s") and pyitt.StringHandle("s")._str == "s"
-        assert str(pyitt.Domain("x")) == "x" and repr(pyitt.Domain("x")) == "pyitt.Domain('x')"
+        assert str(pyitt.Domain("x")) == "x" and repr(pyitt.Domain("x")) == "pyitt.native.Domain('x')"  # pyitt's
         i = pyitt.Id(pyitt.Domain("x"))
         assert i.domain is pyitt.Domain("x") and i is not pyitt.Id(pyitt.Domain("x"))
         print("ok")

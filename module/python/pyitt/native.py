@@ -75,6 +75,13 @@ def _name_argument(args, kwargs, optional):
     return name
 
 
+def _require_instance(obj, cls, method):
+    """The check CPython makes for a C method called on another object (pyitt's classes are C types)."""
+    if not isinstance(obj, cls):
+        raise TypeError(f"descriptor '{method}' requires a 'pyitt.native.{cls.__name__}' object but received a"
+                        f" '{type(obj).__name__}'")
+
+
 def pause(*args, **kwargs):
     """Pause data collection."""
     _no_arguments("pause", args, kwargs)
@@ -171,17 +178,21 @@ class Event:
         return self.__name
 
     def __repr__(self):
+        _require_instance(self, Event, '__repr__')
         return f"pyitt.native.Event('{self.__name}')"
 
     def __str__(self):
+        _require_instance(self, Event, '__str__')
         return self.__name
 
     def begin(self):
         """Marks the beginning of the event."""
+        _require_instance(self, Event, 'begin')
         self.__event.begin()
 
     def end(self):
         """Marks the end of the event."""
+        _require_instance(self, Event, 'end')
         self.__event.end()
 
 
@@ -201,15 +212,19 @@ class PTRegion:
         return self.__name
 
     def __repr__(self):
+        _require_instance(self, PTRegion, '__repr__')
         return f"pyitt.native.PTRegion('{self.__name}')"
 
     def __str__(self):
+        _require_instance(self, PTRegion, '__str__')
         return str(self.__name)
 
     def begin(self):
         """Marks the beginning of a code region targeted for Intel PT analysis."""
+        _require_instance(self, PTRegion, 'begin')
         self.__region.begin()
 
     def end(self):
         """Marks the end of a code region targeted for Intel PT analysis."""
+        _require_instance(self, PTRegion, 'end')
         self.__region.end()
