@@ -40,6 +40,7 @@ def test_itt_python_errors(traced):
                 assert "argument" in str(e)
             else:
                 raise AssertionError("TypeError expected")
+        itt.task_end(itt.domain_create("d"))  # no task open: nothing, as in itt-python and pyitt
     """)
 
 

@@ -123,6 +123,7 @@ def test_native_argument_rules_and_messages(traced):
         task_begin(d, name, Id(d), Id(d))
         task_end(d)
         task_end(d)
+        task_end(d)  # none open: nothing, as pyitt's
         i = Id(d)
         task_begin_overlapped(d, name, i)
         task_end_overlapped(d, i)

@@ -1,4 +1,15 @@
-"""Type stubs of pyitt (pyitt-host): Intel ITT API for Python, pyitt 1.7 compatible."""
+"""Type stubs of pyitt (pyitt-host): Intel ITT API for Python, a drop-in for pyitt 1.7.6.
+
+pyitt 1.7.6's modules (pyitt.native, pyitt.task, pyitt.collection_control...) load on first use.
+Deliberate deviations from pyitt 1.7.6 (see README.md, "The pyitt module"):
+- a generator or coroutine gets a task per resumption;
+- parent= takes a task as well as an Id (pyitt hands the task object to task_begin, a TypeError);
+- a task's id reaches ITT (__itt_id_create, the id of __itt_task_begin) once the program used it
+  (task.id, parent=, repr): an id nothing refers to changes no profile and doubles a task's cost;
+- overlapping calls of one decorated coroutine get an id each (pyitt's share one);
+- the top-level task_begin, frame_begin... also take str names and domains (pyitt.native's do not);
+- a nested task ended without an open task raises RuntimeError (pyitt.native.task_end: nothing).
+"""
 import enum
 from typing import Any, Awaitable, Callable, Iterable, Optional, Sequence, TypeVar, Union, overload
 
@@ -59,7 +70,7 @@ class _Task(_Region):
     @property
     def domain(self) -> Domain: ...
     @property
-    def id(self) -> Optional[Id]: ...
+    def id(self) -> Id: ...  # the given id, or the task's own (made on first use)
     @property
     def parent_id(self) -> Optional[Id]: ...
 

@@ -8,8 +8,8 @@
     itt.task_end(domain)
 
 Laid out as pyitt's layer is: submodules domain, pt_region and task. Collection control (pause, resume,
-detach) releases the GIL, as itt-python does. Differences: a domain is a pyitt.Domain rather than a
-capsule, and task_end() without an open task raises RuntimeError instead of doing nothing.
+detach) releases the GIL, as itt-python does. Difference: a domain is a pyitt.Domain rather than a
+capsule.
 """
 from pyitt import detach, pause, resume
 

@@ -1,5 +1,6 @@
 """itt-python's task_begin() and task_end()."""
 import pyitt as _pyitt
+from pyitt.native import task_end as _native_task_end
 
 from ._checks import require_str as _require_str
 
@@ -13,5 +14,5 @@ def task_begin(domain, name):
 
 
 def task_end(domain):
-    """Ends the innermost task of the calling thread."""
-    _pyitt.task_end(domain)
+    """Ends the innermost task of the calling thread (none open: nothing, as in itt-python and pyitt)."""
+    _native_task_end(domain)
