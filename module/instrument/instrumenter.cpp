@@ -156,11 +156,12 @@ class _Stepper:
 def name_threads(set_name, per_thread_setup):
     """Gives every threading.Thread's name to ITT, renames too, and runs per_thread_setup in each,
     from when the program imports threading; until then the only thread is the main one."""
-    if "threading" not in sys.modules:
+    named = "threading" not in sys.modules
+    if named:
         set_name("MainThread")
-    after_import("threading", lambda threading: _name_threads(threading, set_name, per_thread_setup))
+    after_import("threading", lambda threading: _name_threads(threading, set_name, per_thread_setup, named))
 
-def _name_threads(threading, set_name, per_thread_setup):
+def _name_threads(threading, set_name, per_thread_setup, main_named=False):
     Thread = threading.Thread
     start_inner = Thread._bootstrap_inner
     def _bootstrap_inner(self):
@@ -174,7 +175,9 @@ def _name_threads(threading, set_name, per_thread_setup):
         if self.ident is not None and self.ident == threading.get_ident():
             set_name(self.name)
     Thread.name = property(name.fget, set_thread_name, doc=name.__doc__)
-    set_name(threading.current_thread().name)
+    current = threading.current_thread()
+    if not (main_named and current is threading.main_thread() and current.name == "MainThread"):
+        set_name(current.name)  # named already: a second call would only repeat it to ITT
 )PY";
 
 // Leaked on purpose: a static py::object would be released after the interpreter is gone.

@@ -5,7 +5,7 @@ import subprocess
 import pytest
 
 PROGRAM = """
-import ctypes, os
+import ctypes, os, threading
 
 def leaf(x):
     return x + 1
@@ -19,6 +19,7 @@ events.restype = ctypes.c_char_p
 log = events().decode().split(";")
 print(sum(e.startswith("domain_create(") for e in log), sum(e.startswith("string_handle_create(") for e in log))
 print(";".join(e for e in log if e.startswith(("domain_create(", "string_handle_create("))))
+print(sum(e == "thread_set_name(MainThread)" for e in log))
 """
 
 
@@ -35,8 +36,9 @@ def itt_creations(build_dir, host, clean_env, tmp_path):
         result = subprocess.run([str(host), *options, "--", str(script)], env=env, capture_output=True, text=True,
                                 timeout=120, cwd=tmp_path)
         assert result.returncode == 0, result.stderr
-        counts, names = result.stdout.splitlines()[:2]
+        counts, names, main_named = result.stdout.splitlines()[:3]
         domains, handles = map(int, counts.split())
+        assert main_named == "1"  # the host names the main thread once, threading imported or not
         return domains, handles, names
     return run
 
