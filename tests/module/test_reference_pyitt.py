@@ -5,7 +5,8 @@ the deviations README.md lists ("The pyitt module": a task per resumption, ids I
 used, handles made once per name and events at their first begin), and threads run in any order.
 
 Opt-in: PYITT_REFERENCE_PYITT names a pyitt 1.7.6 source tree (github esuldin/pyitt) whose
-pyitt.native is built for the python under test; its samples/ are run.
+pyitt.native is built for the python under test; its samples/ are run. PYITT_REFERENCE_REFCOL (Intel's
+reference collector) repeats the comparison with that collector's log.
 """
 import os
 import re
@@ -69,4 +70,36 @@ def test_sample_makes_pyitt_s_calls(sample, build_dir, host, python_exe, clean_e
                        capture_output=True, timeout=300)
         assert log.exists(), f"{kind}: no log"
         logs[kind] = calls(log.read_text(), kind == "host")
+    assert sorted(logs["pyitt"] - logs["host"]) == [] and sorted(logs["host"] - logs["pyitt"]) == []
+
+
+REFCOL = os.environ.get("PYITT_REFERENCE_REFCOL")  # Intel's libittnotify_refcol.so (ittapi/src/ittnotify_refcol)
+
+
+def refcol_calls(log_dir, host):
+    found = set()
+    for log in Path(log_dir).glob("*.log"):
+        for call in log.read_text().splitlines():
+            call = re.sub(r"\s*\([^()]*(created new|already exists)[^()]*\)\s*$", "", call)
+            call = re.sub(r"(taskid|parentid|id)=\d+,\d+,\d+", r"\1=*", call)
+            if host and re.search(r"thread_set_name.*name=(MainThread|Thread-\d+( \(.*\))?)$", call):
+                continue
+            found.add(call)
+    return found
+
+
+@pytest.mark.skipif(not (REFERENCE and REFCOL), reason="PYITT_REFERENCE_PYITT and PYITT_REFERENCE_REFCOL are not set")
+@pytest.mark.parametrize("sample", SAMPLES, ids=[s.name for s in SAMPLES])
+def test_sample_under_intel_reference_collector(sample, host, python_exe, clean_env, tmp_path):
+    logs = {}
+    for kind, command, extra in (
+            ("pyitt", [python_exe], {"PYTHONPATH": REFERENCE}),
+            ("host", [str(host), "--noinstrumenter", "--"], {})):
+        log_dir = tmp_path / kind
+        log_dir.mkdir()
+        env = dict(clean_env, INTEL_LIBITTNOTIFY64=REFCOL, INTEL_LIBITTNOTIFY_LOG_DIR=str(log_dir), **extra)
+        subprocess.run(command + [str(sample), "--run-sample"], env=env, cwd=sample.parent, capture_output=True,
+                       timeout=300)
+        logs[kind] = refcol_calls(log_dir, kind == "host")
+        assert logs[kind], f"{kind}: the reference collector logged nothing"
     assert sorted(logs["pyitt"] - logs["host"]) == [] and sorted(logs["host"] - logs["pyitt"]) == []
