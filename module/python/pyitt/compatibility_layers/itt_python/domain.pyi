@@ -1,0 +1,3 @@
+from pyitt import Domain
+
+def domain_create(name: str) -> Domain: ...

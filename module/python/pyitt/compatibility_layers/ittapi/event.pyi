@@ -1,0 +1,1 @@
+from pyitt.compatibility_layers.ittapi import Event as Event, event as event
