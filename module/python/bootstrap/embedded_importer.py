@@ -6,7 +6,7 @@ works, importlib.reload() re-executes the source, and tracebacks and inspect.get
 """
 import sys
 from importlib.abc import InspectLoader, MetaPathFinder
-from importlib.util import spec_from_loader
+from importlib.util import LazyLoader, module_from_spec, spec_from_loader
 
 
 class EmbeddedModules(MetaPathFinder, InspectLoader):
@@ -31,7 +31,16 @@ class EmbeddedModules(MetaPathFinder, InspectLoader):
         module.__file__ = path
         if is_package:
             module.__path__ = []
-        exec(compile(source, path, "exec", dont_inherit=True), module.__dict__)
+        parent, _, child = module.__name__.rpartition(".")
+        package = sys.modules.get(parent) if parent == "pyitt" and child in _SHADOWED else None
+        if package is not None and type(package) is _ModuleType:
+            package.__class__ = _BindingGuard  # until the import system binds this submodule on it
+        try:
+            exec(compile(source, path, "exec", dont_inherit=True), module.__dict__)
+        except BaseException:
+            if type(package) is _BindingGuard:
+                package.__class__ = _ModuleType
+            raise
 
     def is_package(self, fullname):
         return self._sources[fullname][1]
@@ -40,16 +49,22 @@ class EmbeddedModules(MetaPathFinder, InspectLoader):
         return self._sources[fullname][2]
 
 
-class _Package(type(sys)):
-    """The class of the pyitt module: its submodules load on first use, and never hide its functions.
+_ModuleType = type(sys)
 
-    pyitt 1.7.6 imports all of its submodules at `import pyitt`; loading them only when asked keeps that
-    import cheap. The import system binds a newly loaded submodule on its parent, which would replace
-    the function pyitt.task with the module pyitt.task: pyitt's own names win, as in pyitt.
+
+class _BindingGuard(_ModuleType):
+    """The pyitt module's class while one of its submodules named like a function loads.
+
+    pyitt 1.7.6 imports all of its submodules at `import pyitt`; here they load when first asked
+    for, which keeps that import cheap. The import system then binds the new submodule on its parent,
+    which would replace the function pyitt.task with the module pyitt.task: that one binding is
+    dropped, as pyitt's own names win in pyitt. The class is ModuleType again right after, so that
+    pyitt.<name> keeps CPython's fast path for module attributes.
     """
 
     def __setattr__(self, name, value):
-        if isinstance(value, type(sys)) and name in _SHADOWED and value.__name__ == f"{self.__name__}.{name}":
+        if isinstance(value, _ModuleType) and name in _SHADOWED and value.__name__ == f"{self.__name__}.{name}":
+            _ModuleType.__setattr__(self, "__class__", _ModuleType)
             return
         super().__setattr__(name, value)
 
@@ -60,13 +75,6 @@ _SHADOWED = frozenset(("counter", "domain", "event", "frame", "id", "pt_region",
 _ON_FIRST_USE = frozenset(("native", "collection_control", "thread_naming"))
 
 
-def _load_on_first_use(name):
-    if name in _ON_FIRST_USE:
-        from importlib import import_module  # pylint: disable=import-outside-toplevel
-        return import_module(f"pyitt.{name}")
-    raise AttributeError(f"module 'pyitt' has no attribute '{name}'")
-
-
 def install(sources, package=None):
     """Puts one EmbeddedModules at the end of sys.meta_path, replacing an earlier one.
 
@@ -74,7 +82,25 @@ def install(sources, package=None):
     the programs that look at sys.meta_path[0] see what they would see without pyitt.
     """
     sys.meta_path[:] = [f for f in sys.meta_path if not getattr(f, "_pyitt_embedded", False)]
-    sys.meta_path.append(EmbeddedModules(sources))
+    finder = EmbeddedModules(sources)
+    sys.meta_path.append(finder)
     if package is not None:
-        package.__class__ = _Package
-        package.__getattr__ = _load_on_first_use
+        _bind_on_first_use(finder, package)
+
+
+def _bind_on_first_use(finder, package):
+    """pyitt.native, pyitt.collection_control... are attributes of pyitt, as in pyitt, run when first used.
+
+    Not a module __getattr__ (PEP 562): with one, CPython no longer specialises pyitt.<name> loads,
+    and every pyitt.task(...) would pay for it.
+    """
+    for child in _ON_FIRST_USE:
+        name = f"{package.__name__}.{child}"
+        module = sys.modules.get(name)
+        if module is None:
+            spec = finder.find_spec(name)
+            spec.loader = LazyLoader(finder)
+            module = module_from_spec(spec)
+            sys.modules[name] = module
+            spec.loader.exec_module(module)  # runs the source at the module's first attribute access
+        setattr(package, child, module)
