@@ -51,6 +51,8 @@ def test_every_module_and_name(traced):
         assert NestedTask is pyitt.NestedTask and ActiveRegion is pyitt.ActiveRegion
         assert pyitt.task is sys.modules["pyitt.task"].task
         assert type(pyitt) is type(sys)  # a plain module: CPython's fast path for pyitt.<name> stays
+        importlib.reload(sys.modules["pyitt.task"])
+        assert type(pyitt) is type(sys) and callable(pyitt.task)
         # one class each, as in pyitt: the high-level API uses pyitt.native's
         import pyitt.native as native
         for name in ("Domain", "StringHandle", "Id", "Counter"):

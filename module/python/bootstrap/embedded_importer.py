@@ -32,7 +32,10 @@ class EmbeddedModules(MetaPathFinder, InspectLoader):
         if is_package:
             module.__path__ = []
         parent, _, child = module.__name__.rpartition(".")
-        package = sys.modules.get(parent) if parent == "pyitt" and child in _SHADOWED else None
+        # An import (not a reload: _initializing is the import system's mark) ends by binding the
+        # submodule on its parent.
+        importing = getattr(module.__spec__, "_initializing", False)
+        package = sys.modules.get(parent) if importing and parent == "pyitt" and child in _SHADOWED else None
         if package is not None and type(package) is _ModuleType:
             package.__class__ = _BindingGuard  # until the import system binds this submodule on it
         try:
