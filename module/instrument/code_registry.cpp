@@ -242,7 +242,33 @@ void configure_registry(const Config& config) {
     g_registry = registry.release();
 }
 
+// A frame evaluated to throw into it (a generator closed or thrown into, 3.9-3.11) comes with its
+// exception already set: deciding about its code calls Python (the filters, the qualified name),
+// which must neither see nor clear it.
+class PendingExceptionKept {
+public:
+#if PY_VERSION_HEX >= 0x030C0000
+    PendingExceptionKept() : exception_(PyErr_GetRaisedException()) {}
+    ~PendingExceptionKept() {
+        if (exception_ != nullptr) PyErr_SetRaisedException(exception_);  // replaces anything of ours
+    }
+#else
+    PendingExceptionKept() { PyErr_Fetch(&exception_, &value_, &traceback_); }
+    ~PendingExceptionKept() {
+        if (exception_ != nullptr) PyErr_Restore(exception_, value_, traceback_);  // replaces anything of ours
+    }
+#endif
+    PendingExceptionKept(const PendingExceptionKept&) = delete;
+    PendingExceptionKept& operator=(const PendingExceptionKept&) = delete;
+
+private:
+    PyObject* exception_ = nullptr;  // before 3.12: the type
+    PyObject* value_ = nullptr;
+    PyObject* traceback_ = nullptr;
+};
+
 CodeInfo* code_info_slow(PyCodeObject* code, PyObject* globals) {
+    PendingExceptionKept pending;
     Busy busy(thread_state());
     auto info = std::make_unique<CodeInfo>();
     const Registry& r = *g_registry;

@@ -135,6 +135,10 @@ def test_modules_beside_the_script_shadow_the_standard_library(differential, mod
 
 
 def test_deep_recursion_that_python_runs_runs(differential, mode):
+    python, host, _ = differential.run([PROGRAMS / "deep_recursion.py"], mode[1])
+    if python.returncode < 0:  # 3.9/3.10 recurse on the C stack themselves: python crashed
+        assert host.returncode in (0, python.returncode), host.stderr
+        pytest.skip(f"python itself dies of signal {-python.returncode} at this depth")
     python, host, _ = differential.same([PROGRAMS / "deep_recursion.py"], mode[1])
     assert python.stdout == "50000\n[30000]\n"
     differential.same([PROGRAMS / "deep_recursion.py"], mode[1], host_options=["--noinstrumenter"])

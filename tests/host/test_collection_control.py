@@ -527,4 +527,4 @@ def test_a_program_that_waits_for_sigterm_itself_gets_it(traced):
     print("got", signal.sigwait([signal.SIGTERM]))
     """
     trace = traced("-R", "^nothing$", source=source)
-    assert trace.result.stdout == f"got {int(signal.SIGTERM)}\n"
+    assert trace.result.stdout in (f"got {int(signal.SIGTERM)}\n", "got Signals.SIGTERM\n")  # 3.9/3.10: the enum
