@@ -23,6 +23,7 @@ bool command_starts(const PythonProgram& program, std::string_view code) {
 }
 
 std::string g_role;
+int g_verbosity = 0;
 
 void set_collector_process_name(const std::string& name) {
     g_role = name;
@@ -56,6 +57,15 @@ def _adjust(mp):
     context, process = mp.context, mp.process
     default = context._default_context
     chosen = method
+    if verbosity >= 1 and not is_child:
+        if chosen is not None:
+            why = "%s (--mp-start-method %s)" % (chosen, chosen)
+        elif spawn_instead_of_fork and default._default_context.get_start_method() == "fork":
+            why = ("spawn instead of Python's fork (--mp-start-method auto, under an external collector, which "
+                   "forked children corrupt)")
+        else:
+            why = "%s, Python's own (--mp-start-method %s)" % (default._default_context.get_start_method(), mode)
+        _say("pyitt-host: [v1] multiprocessing's default start method: %s\n" % why)
     if chosen is None and spawn_instead_of_fork and default._default_context.get_start_method() == "fork":
         chosen = "spawn"
         spawn_popen = context.SpawnProcess._Popen
@@ -181,11 +191,17 @@ void prepare_child_processes(const HostOptions& options, bool is_child, bool ext
         const std::string& method = options.mp_start_method;
         const bool explicit_method = method != "auto" && method != "keep";
         globals["method"] = explicit_method ? py::str(method) : py::object(py::none());
+        globals["mode"] = method;
+        globals["verbosity"] = options.verbosity;
+        g_verbosity = options.verbosity;
         globals["spawn_instead_of_fork"] = method == "auto" && external_collector && options.follow_children;
         globals["warn_fork"] = external_collector;
         globals["is_child"] = is_child;
         globals["main_pid"] = ::getpid();
-        globals["set_role"] = py::cpp_function([](const std::string& role) { set_collector_process_name(role); });
+        globals["set_role"] = py::cpp_function([](const std::string& role) {
+            if (g_verbosity >= 1) pyitt::print_stderr("pyitt-host: [v1] pid {} is multiprocessing's {}\n", ::getpid(), role);
+            set_collector_process_name(role);
+        });
         globals["finish_process"] = py::cpp_function([endings] { endings.os_exit(); });
         globals["finish_before_exec"] = py::cpp_function([endings](bool run_goes_on) { endings.before_exec(run_goes_on); });
         globals["options_variable"] = kChildOptionsVariable;
@@ -197,7 +213,13 @@ void prepare_child_processes(const HostOptions& options, bool is_child, bool ext
         globals["install"]();
         // A forked child is named after its parent until multiprocessing names it.
         py::module_::import("os").attr("register_at_fork")(
-            py::arg("after_in_child") = py::cpp_function([] { set_collector_process_name("fork of " + g_role); }));
+            py::arg("after_in_child") = py::cpp_function([] {
+                if (g_verbosity >= 1) {
+                    pyitt::print_stderr("pyitt-host: [v1] child process started: fork of {}, pid {} (parent {})\n",
+                                        g_role, ::getpid(), ::getppid());
+                }
+                set_collector_process_name("fork of " + g_role);
+            }));
     } catch (const py::error_already_set& error) {
         pyitt::print_stderr("pyitt-host: warning: cannot set up child processes ({}); multiprocessing keeps "
                            "Python's defaults\n",

@@ -12,6 +12,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <optional>
+#include <regex>
 #include <string_view>
 #include <utility>
 
@@ -177,6 +178,20 @@ public:
                         "the manual: man {}.",
                         kProgram)));
         app_.set_help_flag("-h,--help", "Print this help and exit")->group("Run");
+        app_.add_option("-v,--verbosity", options.verbosity,
+                        "Report on stderr as it runs (lines 'pyitt-host: [vN] ...'): 1, the collector, the output "
+                        "directory, each child process and multiprocessing's start method; 2, also each code "
+                        "object's instrumentation decision as it is made")
+            ->type_name("N")
+            ->check(CLI::Validator(
+                [](std::string& value) {
+                    int level = 0;
+                    if (CLI::detail::lexical_cast(value, level) && level >= 0) return std::string();
+                    return fmt::format("'{}' is not a verbosity: give 0, 1 or 2", value);
+                },
+                ""))
+            ->default_str("0")
+            ->group("Run");
         app_.add_flag("--version", show_version_, "Print the versions of pyitt-host, Python and pybind11, where it is installed and its default collector")
             ->group("Run");
 
@@ -218,9 +233,12 @@ public:
             ->type_name("NAME")
             ->default_str("python")
             ->group("Instrumentation");
+        // Zero pieces too, as omnitrace's nargs="*": --label alone is the name alone.
         app_.add_option("--label", options.labels,
-                        "Label tasks [name(args)][file:line] with these pieces (default: the qualified name)")
-            ->type_name("args|file|line...")
+                        "Label tasks [name(args)][file:line] with these pieces; with none, or not given, a task's "
+                        "label is its qualified name")
+            ->type_name("[args|file|line...]")
+            ->expected(0, CLI::detail::expected_max_vector_size)
             ->check(CLI::IsMember({"args", "file", "line"}).description(""))
             ->group("Instrumentation");
         app_.add_flag("-F,--full-filepath", options.full_filepath, "The file in labels is the full path")
@@ -313,6 +331,12 @@ public:
 
     bool given(const CLI::Option& option) const { return option.count() > 0; }
 
+    // The name CLI11's messages give the option typed as `typed` ("--function-include" for -I).
+    std::string name_in_messages(const std::string& typed) const {
+        const CLI::Option* option = app_.get_option_no_throw(spell_long(typed));
+        return option != nullptr ? option->get_name() : std::string();
+    }
+
 private:
     void add_collection_control(HostOptions& options) {
         const char* group = "Collection control";
@@ -383,6 +407,54 @@ private:
     std::string config_file_;
 };
 
+bool looks_like_option(const std::string& token) { return token.size() > 1 && token[0] == '-'; }
+
+// The option named `name` in CLI11's messages, as the user typed it (the last time).
+std::string typed_name(const std::string& name, const std::vector<std::string>& typed_names) {
+    HostOptions scratch;
+    const OptionParser parser(scratch);
+    for (auto typed = typed_names.rbegin(); typed != typed_names.rend(); ++typed) {
+        if (parser.name_in_messages(*typed) == name) return *typed;
+    }
+    return name;
+}
+
+// CLI11's messages in pyitt-host's voice: "<option>: <what is wrong>[; <what to do>]", the option
+// named as the user typed it.
+std::string usage_message(const CLI::ParseError& error, const std::vector<std::string>& typed_names) {
+    const std::string message = error.what();
+    std::smatch match;
+    static const std::regex extras("The following arguments? (?:was|were) not expected: (\\S+).*");
+    if (std::regex_match(message, match, extras)) {
+        const std::string word = match[1];
+        if (looks_like_option(word)) {
+            return fmt::format("{}: not an option of pyitt-host; pyitt-host --help lists them", word.substr(0, word.find('=')));
+        }
+        return fmt::format("'{}': no option takes this value; put -- before the program", word);
+    }
+    static const std::regex conversion("Could not convert: (\\S+) = (.*)");
+    if (std::regex_match(message, match, conversion)) {
+        return fmt::format("{}: '{}' is not a value it takes", typed_name(match[1], typed_names), match[2].str());
+    }
+    static const std::regex named("(-[^:\\s]+): (.*)");
+    if (!std::regex_match(message, match, named)) return message;
+    const std::string option = typed_name(match[1], typed_names);
+    const std::string what = match[2];
+    static const std::regex missing("\\d+ required (\\S+?)(?:\\.\\.\\.)? missing");
+    static const std::regex not_member("(.*) not in \\{(.*)\\}");
+    static const std::regex no_file("File does not exist: (.*)");
+    if (std::regex_match(what, match, missing)) return fmt::format("{}: no {} given", option, match[1].str());
+    if (std::regex_match(what, match, not_member)) {
+        std::string choices = match[2];
+        for (size_t comma = choices.find(','); comma != std::string::npos; comma = choices.find(',', comma + 2)) {
+            choices.replace(comma, 1, ", ");
+        }
+        return fmt::format("{}: '{}' is not one of {}", option, match[1].str(), choices);
+    }
+    if (std::regex_match(what, match, no_file)) return fmt::format("{}: no such file '{}'", option, match[1].str());
+    return fmt::format("{}: {}", option, what);
+}
+
 // The edit distance between two keys, to suggest the key a typo meant.
 size_t edit_distance(const std::string& a, const std::string& b) {
     std::vector<size_t> previous(b.size() + 1), current(b.size() + 1);
@@ -430,17 +502,21 @@ std::vector<std::string> config_entry_words(const ConfigEntry& entry, const CLI:
         return value.text == "true" ? std::vector<std::string>{name} : std::vector<std::string>{};
     }
     const bool seconds = option.get_type_name() == "SECONDS";
+    const bool number = seconds || option.get_type_name() == "N";
     const auto scalar_word = [&](const ConfigValue& scalar) {
-        const bool fits = seconds ? scalar.type == ConfigValue::Type::kNumber : scalar.type == ConfigValue::Type::kString;
+        const bool fits = number ? scalar.type == ConfigValue::Type::kNumber : scalar.type == ConfigValue::Type::kString;
         if (!fits) {
             throw wrong_type(seconds ? "a number of seconds"
+                             : number ? "a number"
                              : option.get_items_expected_max() > 1 ? "a string or an array of strings"
                                                                    : "a string");
         }
         return fmt::format("{}={}", name, scalar.text);
     };
     if (value.type != ConfigValue::Type::kArray) return {scalar_word(value)};
-    if (option.get_items_expected_max() <= 1) throw wrong_type(seconds ? "a number of seconds" : "a string");
+    if (option.get_items_expected_max() <= 1) {
+        throw wrong_type(seconds ? "a number of seconds" : number ? "a number" : "a string");
+    }
     std::vector<std::string> words;
     for (const ConfigValue& item : value.items) words.push_back(scalar_word(item));
     return words;
@@ -459,15 +535,13 @@ std::vector<std::string> config_file_words(const std::string& file, const Option
         try {
             check.parse(entry_words);
         } catch (const CLI::ParseError& error) {
-            throw ConfigError(file, entry.line, error.what());
+            throw ConfigError(file, entry.line, usage_message(error, {}));
         }
         if (command_line.given(*option)) continue;
         words.insert(words.end(), entry_words.begin(), entry_words.end());
     }
     return words;
 }
-
-bool looks_like_option(const std::string& token) { return token.size() > 1 && token[0] == '-'; }
 
 int hex_digit(char c) {
     if (c >= '0' && c <= '9') return c - '0';
@@ -495,7 +569,7 @@ HostOptions parse_host_options(const std::vector<std::string>& option_args) {
     } catch (const CLI::CallForHelp&) {
         throw UsageError("--help is not an option a child process takes");
     } catch (const CLI::ParseError& error) {
-        throw UsageError(error.what());
+        throw UsageError(usage_message(error, {}));
     }
     return options;
 }
@@ -533,10 +607,15 @@ Invocation parse_invocation(const std::vector<std::string>& argv, const char* ch
             break;
         }
         if (token.size() > 2 && token[1] != '-' && token[2] == '=') {  // -R=fib, as argparse reads it
+            invocation.typed_names.push_back(token.substr(0, 2));
+            if (parser.values_taken(token.substr(0, 2)) == 0 && parser.name_in_messages(token.substr(0, 2)) != "") {
+                throw UsageError(fmt::format("{}: takes no value, not '{}'", token.substr(0, 2), token.substr(3)));
+            }
             host_tokens.push_back(token.substr(0, 2));
             host_tokens.push_back(token.substr(3));
             continue;
         }
+        invocation.typed_names.push_back(token.substr(0, token.find('=')));
         host_tokens.push_back(spell_long(token));
         const int wanted = parser.values_taken(host_tokens.back());
         for (int taken = 0; taken < wanted && i + 1 < argv.size(); ++taken) {
@@ -563,8 +642,9 @@ Invocation parse_invocation(const std::vector<std::string>& argv, const char* ch
         invocation.exit_now = 0;
         return invocation;
     } catch (const CLI::ParseError& error) {
-        throw UsageError(error.what());
+        throw UsageError(usage_message(error, invocation.typed_names));
     }
+    std::erase(invocation.options.labels, "");  // what CLI11 keeps of a --label without pieces
     if (parser.show_version()) {
         std::fputs(version_text().c_str(), stdout);
         invocation.exit_now = 0;
@@ -576,6 +656,10 @@ Invocation parse_invocation(const std::vector<std::string>& argv, const char* ch
             "(options like -I take every word up to the next option: pyitt-host -I fib -- script.py)");
     }
     return invocation;
+}
+
+std::string option_as_typed(const Invocation& invocation, const std::string& long_name) {
+    return typed_name(long_name, invocation.typed_names);
 }
 
 std::vector<std::string> HostOptions::to_args() const {
@@ -617,6 +701,7 @@ std::vector<std::string> HostOptions::to_args() const {
     if (!trigger_report.empty()) args.push_back("--trigger-report=" + trigger_report);
     args.push_back("--collector=" + collector);
     if (!output_dir.empty()) args.push_back("--output=" + output_dir);
+    if (verbosity != 0) args.push_back(fmt::format("--verbosity={}", verbosity));
     return args;
 }
 

@@ -31,6 +31,10 @@ PythonProgram python_program(const std::vector<std::string>& python_argv);
 // ignores its PYTHON* variables. A child started so ignores PYITT_HOST_OPTIONS too.
 bool python_ignores_environment(const std::vector<std::string>& python_argv);
 
+// How the user named the option whose long name is `long_name` ("--function-include"): "-I" when
+// they typed -I, the long name when they typed it so or not at all (a config file's key).
+std::string option_as_typed(const Invocation& invocation, const std::string& long_name);
+
 // Parses host option tokens alone (no program part): the inverse of HostOptions::to_args().
 HostOptions parse_host_options(const std::vector<std::string>& option_args);
 

@@ -275,7 +275,7 @@ ConfigError::ConfigError(const std::string& file, int line, const std::string& m
 
 std::vector<ConfigEntry> read_config_file(const std::string& path) {
     const auto cannot_read = [&](int error) {
-        return UsageError(fmt::format("cannot read the config file '{}': {}", path, std::strerror(error)));
+        return UsageError(fmt::format("-c: cannot read the config file '{}': {}", path, std::strerror(error)));
     };
     const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
     if (fd < 0) throw cannot_read(errno);

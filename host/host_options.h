@@ -48,6 +48,10 @@ struct HostOptions {
     std::string mp_start_method = "auto";  // auto | spawn | forkserver | fork | keep (Python's default)
     bool follow_children = true;
 
+    // -v N: what pyitt-host reports on stderr as it runs. 1: the collector, the output directory,
+    // each child process and the start method; 2: also each code object's decision as it is made.
+    int verbosity = 0;
+
     long long run_started_ns = 0;  // hidden: steady-clock start of the run, handed to children
     std::string trigger_report;    // hidden: where children report the trigger patterns they matched
 
@@ -63,6 +67,9 @@ struct Invocation {
     std::vector<std::string> python_argv;
     // Set when the invocation was answered without running anything (--help, --version).
     std::optional<int> exit_now;
+    // The host's options as the user typed their names ("-I", "--function-include", "-MI"), for
+    // errors found after parsing to name the option as it was given.
+    std::vector<std::string> typed_names;
 };
 
 // The environment variable that marks a process started by a program running under pyitt-host

@@ -11,6 +11,7 @@
 #include <string>
 #include <system_error>
 #include <unistd.h>
+#include <utility>
 #include <vector>
 
 #include "child_processes.h"
@@ -22,6 +23,7 @@
 #include "program_setup.h"
 #include "run_files.h"
 #include "session.h"
+#include "stderr_line.h"
 #include "version.h"
 
 namespace {
@@ -62,17 +64,22 @@ void finish_process_and_run() {
 
 // The filters are Python regexes, which the instrumentation compiles when it starts; compiled here
 // first, so that a mistake ends the run before it has made files for its children.
-bool patterns_compile(const pyitt::host::HostOptions& options) {
+bool patterns_compile(const pyitt::host::Invocation& invocation) {
     namespace py = pybind11;
+    const pyitt::host::HostOptions& options = invocation.options;
     const py::object compile = py::module_::import("re").attr("compile");
-    for (const auto* patterns : {&options.include_functions, &options.exclude_functions, &options.restrict_functions,
-                                 &options.include_modules, &options.exclude_modules, &options.restrict_modules,
-                                 &options.resume_on, &options.pause_on}) {
+    const std::pair<const char*, const std::vector<std::string>*> pattern_options[] = {
+        {"--function-include", &options.include_functions}, {"--function-exclude", &options.exclude_functions},
+        {"--function-restrict", &options.restrict_functions}, {"--module-include", &options.include_modules},
+        {"--module-exclude", &options.exclude_modules},       {"--module-restrict", &options.restrict_modules},
+        {"--resume-on", &options.resume_on},                  {"--pause-on", &options.pause_on}};
+    for (const auto& [option, patterns] : pattern_options) {
         for (const std::string& pattern : *patterns) {
             try {
                 compile(pattern);
             } catch (py::error_already_set& error) {
-                const pyitt::host::UsageError mistake(fmt::format("'{}' is not a Python regular expression: {}", pattern,
+                const pyitt::host::UsageError mistake(fmt::format("{}: '{}' is not a Python regular expression: {}",
+                                                                  pyitt::host::option_as_typed(invocation, option), pattern,
                                                                   py::str(error.value()).cast<std::string>()));
                 fmt::print(stderr, "pyitt-host: error: {}\n", mistake.what());
                 return false;
@@ -104,9 +111,9 @@ void hand_over_to_children(pyitt::host::HostOptions& options, const pyitt::host:
         remove_at_run_end(handover.file);
         pybind11::module_::import("os").attr("environ")[kChildOptionsVariable] = handover.value;
     } catch (const std::system_error& error) {
-        fmt::print(stderr, "pyitt-host: error: cannot write the options for the program's child processes in '{}': "
-                           "{}; {}\n",
-                   dir, error.code().message(),
+        fmt::print(stderr, "pyitt-host: error: {}: cannot write the options for the program's child processes in "
+                           "'{}': {}; {}\n",
+                   output_dir.empty() ? "TMPDIR" : "-o", dir, error.code().message(),
                    output_dir.empty() ? "set TMPDIR to a directory you can write into" : "give -o another directory");
         remove_run_files();
         std::fflush(stderr);
@@ -173,6 +180,11 @@ int main(int argc, char** argv) {
     }
     g_session = session.get();
     if (run_started_here) session->reports_the_run();
+    if (is_child && invocation.options.verbosity >= 1) {  // -v 1: each child process, as it starts
+        pyitt::print_stderr("pyitt-host: [v1] child process started: {}, pid {} (parent {}){}\n",
+                            process_role(invocation.python_argv, true), ::getpid(), ::getppid(),
+                            instrumented ? "" : ", uninstrumented");
+    }
     if (!is_child) {
         invocation.options.run_started_ns = started_ns;
         make_absolute(invocation.options.setup_file);
@@ -184,6 +196,7 @@ int main(int argc, char** argv) {
     // unchanged all the way down; unless they are not to be followed, and then sys.executable is the
     // embedded python itself.
     static HostOptions* options = &invocation.options;
+    static const Invocation* typed = &invocation;  // for errors that name an option as it was typed
     g_python_argv = invocation.python_argv;
     static std::string role = process_role(invocation.python_argv, is_child);
     return run_python(invocation, paths,
@@ -198,7 +211,7 @@ int main(int argc, char** argv) {
                            prepare_child_processes(*options, is_child, g_session->external_collector(),
                                                    {finish_process_and_run, finish_before_exec});
                            if (!is_child) {
-                               if (!patterns_compile(*options)) {
+                               if (!patterns_compile(*typed)) {
                                    std::fflush(stderr);
                                    std::_Exit(2);
                                }

@@ -38,6 +38,7 @@ pyitt::instrument::Config instrument_config(const HostOptions& options) {
     config.builtin_regions = options.builtin_regions;
     config.start_disabled = options.noinstrumenter;
     config.explain_path = options.explain_file;
+    config.verbosity = options.verbosity;
     config.resume_on = options.resume_on;
     config.pause_on = options.pause_on;
     return config;

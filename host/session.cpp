@@ -12,6 +12,7 @@
 #include <fstream>
 #include <mutex>
 #include <sstream>
+#include <string_view>
 #include <system_error>
 #include <pwd.h>
 #include <sys/stat.h>
@@ -48,7 +49,7 @@ std::string default_output_dir(const std::vector<std::string>& python_argv) {
     for (int n = 2;; ++n) {
         if (::mkdir(dir.c_str(), 0777) == 0) return dir;
         if (errno != EEXIST) {
-            throw UsageError(fmt::format("cannot create the output directory '{}': {}; give one with -o DIR", dir,
+            throw UsageError(fmt::format("-o: cannot create the default output directory '{}': {}; give one with -o DIR", dir,
                                          std::strerror(errno)));
         }
         dir = fmt::format("{}-{}", base, n);
@@ -84,14 +85,15 @@ void warn_if_others_can_write(const std::string& output_dir) {
 }
 
 // An unwritable output directory is a usage error before anything runs, not a lost trace later.
-std::string prepare_output_dir(const std::string& requested) {
+std::string prepare_output_dir(const std::string& requested, const char* given_by) {
     std::error_code error;
     fs::create_directories(requested, error);
     if (error) {
-        throw UsageError(fmt::format("cannot create the output directory '{}': {}", requested, error.message()));
+        throw UsageError(fmt::format("{}: cannot create the output directory '{}': {}", given_by, requested,
+                                     error.message()));
     }
     if (::access(requested.c_str(), W_OK | X_OK) != 0) {
-        throw UsageError(fmt::format("cannot write into the output directory '{}'", requested));
+        throw UsageError(fmt::format("{}: cannot write into the output directory '{}'", given_by, requested));
     }
     return fs::absolute(requested, error).lexically_normal().string();
 }
@@ -151,36 +153,50 @@ Session::Session(HostOptions& options, const std::vector<std::string>& python_ar
     const char* inherited = std::getenv(kCollectorVariable);
     const bool vtune_collector = inherited != nullptr && *inherited != '\0';
     const std::string& choice = options.collector;
+    // -v 1: the run's collector and output directory, said once, by the process the user started.
+    const bool verbose = options.verbosity >= 1 && !is_child;
     if (choice == "none") {
         ::unsetenv(kCollectorVariable);
+        if (verbose) pyitt::print_stderr("pyitt-host: [v1] collector: none (--collector none): no ITT call is recorded\n");
         return;
     }
     if (choice == "auto" && vtune_collector) {
         // The builtin one may be what a parent host chose for us: then it still writes our trace.
         uses_builtin_collector_ = is_child && fs::path(inherited).filename() == kCollectorLibrary;
         external_collector_ = !uses_builtin_collector_;
-        if (!uses_builtin_collector_) return;
+        if (!uses_builtin_collector_) {
+            if (verbose) {
+                pyitt::print_stderr("pyitt-host: [v1] collector: {} (--collector auto: the one {} names)\n", inherited,
+                                    kCollectorVariable);
+            }
+            return;
+        }
     }
     std::string library;
     if (choice == "auto" || choice == "builtin") {
         library = vtune_collector && uses_builtin_collector_ ? std::string(inherited)
                                                              : find_builtin_collector(paths.host_executable);
         if (library.empty()) {
-            throw UsageError(fmt::format("the built-in collector {} is not beside {}; use --collector none or PATH",
-                                         kCollectorLibrary, paths.host_executable));
+            throw UsageError(fmt::format("--collector {}: the built-in collector {} is not beside {}; use --collector "
+                                         "none or PATH",
+                                         choice, kCollectorLibrary, paths.host_executable));
         }
         uses_builtin_collector_ = true;
     } else {
         std::error_code error;
         if (!fs::is_regular_file(choice, error)) {
-            throw UsageError(fmt::format("--collector {}: no such file (expected auto, builtin, none or the path "
-                                         "of a collector library)", choice));
+            throw UsageError(fmt::format("--collector: no such file '{}'; give auto, builtin, none or the path of a "
+                                         "collector library", choice));
         }
         library = fs::absolute(choice, error).string();
         uses_builtin_collector_ = fs::path(library).filename() == kCollectorLibrary;
         external_collector_ = !uses_builtin_collector_;
     }
     ::setenv(kCollectorVariable, library.c_str(), 1);
+    if (verbose) {
+        pyitt::print_stderr("pyitt-host: [v1] collector: {} (--collector {}{})\n", library, choice,
+                            uses_builtin_collector_ ? ": the built-in one" : "");
+    }
     options.collector = library;
 
     if (uses_builtin_collector_) {
@@ -188,8 +204,12 @@ Session::Session(HostOptions& options, const std::vector<std::string>& python_ar
         const std::string requested = !options.output_dir.empty()                         ? options.output_dir
                                       : (output_variable != nullptr && *output_variable) ? output_variable
                                                                                           : default_output_dir(python_argv);
-        output_dir_ = prepare_output_dir(requested);
+        const char* given_by = !options.output_dir.empty()                        ? "-o"
+                               : output_variable != nullptr && *output_variable ? kOutputVariable
+                                                                                  : "the default";
+        output_dir_ = prepare_output_dir(requested, std::string_view(given_by) == "the default" ? "-o" : given_by);
         if (!is_child) warn_if_others_can_write(output_dir_);
+        if (verbose) pyitt::print_stderr("pyitt-host: [v1] output directory: {}/ ({})\n", shown_output_dir(), given_by);
         options.output_dir = output_dir_;
         ::setenv(kOutputVariable, output_dir_.c_str(), 1);
         // Every process of this run (children inherit it) writes into the directory with this mark;

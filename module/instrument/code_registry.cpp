@@ -299,9 +299,14 @@ CodeInfo* code_info_slow(PyCodeObject* code, PyObject* globals) {
         info->name = utf8(qualname.ptr());
         info->label = label_of(code, info->name, r.config, "...");
     }
+    static constexpr const char* kNames[] = {"skip", "record", "exclude-subtree"};
+    static constexpr const char* kTriggers[] = {"", " (--resume-on trigger)", " (--pause-on trigger)"};
+    if (r.config.verbosity >= 2) {  // -v 2: what --explain writes at exit, as it is decided
+        pyitt::print_stderr("pyitt-host: [v2] {} ({}:{}): {} ({}){}\n", utf8(qualname.ptr()), utf8(code->co_filename),
+                            code->co_firstlineno, kNames[info->decision], verdict.rule,
+                            kTriggers[static_cast<int>(trigger)]);
+    }
     if (!r.config.explain_path.empty()) {
-        static constexpr const char* kNames[] = {"skip", "record", "exclude-subtree"};
-        static constexpr const char* kTriggers[] = {"", " (--resume-on trigger)", " (--pause-on trigger)"};
         g_registry->explanation.push_back(fmt::format("{}\t{}\t{}:{}\t{}\t{}{}", kNames[info->decision],
                                                       utf8(qualname.ptr()), utf8(code->co_filename),
                                                       code->co_firstlineno, utf8(module), verdict.rule,

@@ -19,6 +19,7 @@ struct Config {
     bool builtin_regions = false;  // -b: only inside `profile` regions
     bool start_disabled = false;   // --noinstrumenter
     std::string explain_path;      // --explain FILE: every code object seen and its decision
+    int verbosity = 0;             // -v 2 and more: each decision on stderr as it is made
     // Collection control: collection runs while any thread is inside a --resume-on function (or,
     // with -b, a profile region) and pauses while one is inside a --pause-on function.
     std::vector<std::string> resume_on, pause_on;

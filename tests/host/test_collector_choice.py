@@ -62,7 +62,7 @@ def test_unwritable_output_directory_is_a_usage_error_before_running(host, clean
     result = run([host, "-o", blocker / "sub", "--", script], env=clean_env)
     assert result.returncode == 2
     assert result.stdout == ""
-    assert result.stderr.startswith("pyitt-host: error: cannot create the output directory")
+    assert result.stderr.startswith("pyitt-host: error: -o: cannot create the output directory")
     assert len(result.stderr.splitlines()) == 1
 
 

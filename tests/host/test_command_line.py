@@ -54,7 +54,7 @@ def test_help_reads_like_a_well_kept_tools(host, clean_env):
                  "-I, --function-include FUNC...", "-E, --function-exclude FUNC...",
                  "-R, --function-restrict FUNC...", "-MI, --module-include FILE...",
                  "-ME, --module-exclude FILE...", "-MR, --module-restrict FILE...", "--no-default-filters",
-                 "--domain NAME", "--label args|file|line...", "-F, --full-filepath", "--trace-c", "-b, --builtin",
+                 "-v, --verbosity N", "--domain NAME", "--label [args|file|line...]", "-F, --full-filepath", "--trace-c", "-b, --builtin",
                  "--noinstrumenter", "--explain FILE", "--start-paused", "--resume-on FUNC...", "--pause-on FUNC...",
                  "--resume-after SECONDS", "--pause-after SECONDS", "--detach-after SECONDS", "--resume-signal SIG",
                  "--pause-signal SIG", "--detach-on-exit", "--collection-scope host|offload|all",
@@ -97,7 +97,7 @@ def test_version_names_host_python_and_pybind11(host, clean_env, python_exe):
 
 @pytest.mark.parametrize("args,message", [
     (["--bogus", "x.py"], "--bogus"),
-    (["-I"], "--function-include"),
+    (["-I"], "-I: no FUNC given"),
     ([], "no program to run"),
     (["-I", "fib", "samples/fib.py"], "no program to run"),
     (["-MX", "x", "--", "x.py"], "-MX"),
@@ -110,6 +110,34 @@ def test_usage_errors_are_one_line_and_exit_2(host, clean_env, args, message):
     assert result.stdout == ""
     assert len(result.stderr.splitlines()) == 1 and result.stderr.startswith("pyitt-host: error: ")
     assert message in result.stderr
+
+
+@pytest.mark.parametrize("args,message", [
+    (["-I", "fib(", "--", "-c", "pass"],
+     "-I: 'fib(' is not a Python regular expression: missing ), unterminated subpattern at position 3"),
+    (["--function-include", "fib(", "--", "-c", "pass"],
+     "--function-include: 'fib(' is not a Python regular expression: missing ), unterminated subpattern at position 3"),
+    (["-MI=(", "--", "-c", "pass"],
+     "-MI: '(' is not a Python regular expression: missing ), unterminated subpattern at position 0"),
+    (["--resume-on", "ok", "[", "--", "-c", "pass"],
+     "--resume-on: '[' is not a Python regular expression: unterminated character set at position 0"),
+    (["--bogus", "x.py"], "--bogus: not an option of pyitt-host; pyitt-host --help lists them"),
+    (["-MX", "x", "--", "x.py"], "-MX: not an option of pyitt-host; pyitt-host --help lists them"),
+    (["--domain"], "--domain: no NAME given"),
+    (["--collection-scope", "gpu", "x.py"], "--collection-scope: 'gpu' is not one of host, offload, all"),
+    (["--label", "colour", "--", "x.py"], "--label: 'colour' is not one of args, file, line"),
+    (["-s", "/no/such/setup.py", "x.py"], "-s: no such file '/no/such/setup.py'"),
+    (["--setup=/no/such/setup.py", "x.py"], "--setup: no such file '/no/such/setup.py'"),
+    (["-F=3", "x.py"], "-F: takes no value, not '3'"),
+    (["--trace-c=maybe", "x.py"], "--trace-c: 'maybe' is not a value it takes"),
+    (["--collector", "/no/such/collector.so", "x.py"],
+     "--collector: no such file '/no/such/collector.so'; give auto, builtin, none or the path of a collector library"),
+    (["-c", "/no/such/config.toml", "x.py"], "-c: cannot read the config file '/no/such/config.toml': No such file or directory"),
+])
+def test_usage_errors_name_the_option_as_it_was_typed(host, clean_env, args, message):
+    """One voice: 'pyitt-host: error: <option>: <what is wrong>[; <what to do>]'."""
+    result = run([host, *args], env=clean_env)
+    assert (result.returncode, result.stdout, result.stderr) == (2, "", f"pyitt-host: error: {message}\n")
 
 
 def test_filters_are_accepted_before_the_script(host, clean_env, show):

@@ -377,6 +377,21 @@ def test_bad_regex_is_a_usage_error(host, clean_env):
     assert "'fib(' is not a Python regular expression" in result.stderr
 
 
+@pytest.mark.parametrize("label_args", [["--label"], ["--label", "-F"]])
+def test_label_without_pieces_is_the_name_alone(trace_of, label_args):
+    """omnitrace's --label takes zero pieces too (nargs="*"): none of args, file, line."""
+    source = "def add(a, b): return a + b\nadd(1, 2)\n"
+    assert trace_of(*label_args, "-R", "^add$", source=source).counts() == {"add": 1}
+
+
+def test_label_without_pieces_overrides_the_config_file(trace_of, tmp_path):
+    config = tmp_path / "cfg.toml"
+    config.write_text('label = ["args", "line"]\n')
+    source = "def add(a, b): return a + b\nadd(1, 2)\n"
+    assert trace_of("-c", config, "-R", "^add$", source=source).counts() == {"[add(a=1, b=2)][:1]": 1}
+    assert trace_of("-c", config, "--label", "-R", "^add$", source=source).counts() == {"add": 1}
+
+
 def test_bad_label_is_a_usage_error(host, clean_env):
     result = run([host, "--label", "colour", "--", FIB], env=clean_env)
     assert result.returncode == 2 and "--label" in result.stderr and len(result.stderr.splitlines()) == 1

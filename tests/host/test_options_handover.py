@@ -115,7 +115,7 @@ def test_a_usage_error_leaves_no_options_file(host, private_tmp, tmp_path):
         result = run([host, "-c", config, *collector, "-E", "(unclosed", "--", "-c", "pass"], env=env, timeout=300)
         assert result.returncode == 2, result.stderr
         assert result.stderr.splitlines() == [
-            "pyitt-host: error: '(unclosed' is not a Python regular expression: missing ), unterminated subpattern "
+            "pyitt-host: error: -E: '(unclosed' is not a Python regular expression: missing ), unterminated subpattern "
             "at position 0"]
         assert not leftovers(tmp, out)
 
@@ -126,8 +126,8 @@ def test_a_tmpdir_that_cannot_hold_the_options_file_is_one_line(host, clean_env,
     result = run([host, "--collector", "none", "-c", config, "--", "-c", "print('ran')"], env=env, timeout=300)
     assert result.returncode == 2 and result.stdout == ""
     assert result.stderr.splitlines() == [
-        f"pyitt-host: error: cannot write the options for the program's child processes in '{tmp_path}/no-such-dir': "
-        "No such file or directory; set TMPDIR to a directory you can write into"]
+        f"pyitt-host: error: TMPDIR: cannot write the options for the program's child processes in "
+        f"'{tmp_path}/no-such-dir': No such file or directory; set TMPDIR to a directory you can write into"]
 
 
 def test_the_first_process_exec_ing_itself_still_removes_the_files(host, private_tmp, tmp_path):
