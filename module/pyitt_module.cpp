@@ -33,7 +33,7 @@ void rehome_class_docs(py::handle namespace_object, std::unordered_set<PyObject*
                 type->tp_doc = copy;
             }
             rehome_class_docs(value, seen);  // nested classes
-        } else if (PyModule_Check(value)) {
+        } else if (PyModule_CheckExact(value)) {  // not the lazy submodules: reading them runs them
             const char* name = PyModule_GetName(value);
             if (name != nullptr && std::strncmp(name, "pyitt", 5) == 0) rehome_class_docs(value, seen);
             PyErr_Clear();
