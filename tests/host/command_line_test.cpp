@@ -71,6 +71,28 @@ TEST(ParseInvocation, ChildProcessOptionsSurviveTheTripToAChild) {
     EXPECT_THROW(parse_invocation({"pyitt-host", "--mp-start-method", "thread", "x.py"}, nullptr), UsageError);
 }
 
+TEST(ParseInvocation, VerbosityAndLabelsSurviveTheTripToAChild) {
+    const auto parent = parse_invocation({"pyitt-host", "-v", "2", "--label", "file", "line", "--", "p.py"}, nullptr);
+    const std::string marker = encode_args(parent.options.to_args());
+    const HostOptions got = parse_invocation({"pyitt-host", "x.py"}, marker.c_str()).options;
+    EXPECT_EQ(got.verbosity, 2);
+    EXPECT_EQ(got.labels, (Args{"file", "line"}));
+    EXPECT_EQ(parse_invocation({"pyitt-host", "x.py"}, nullptr).options.verbosity, 0);
+}
+
+TEST(ParseInvocation, LabelWithoutPiecesIsTheNameAlone) {  // omnitrace's --label takes nargs="*"
+    EXPECT_EQ(parse_invocation({"pyitt-host", "--label", "--", "p.py"}, nullptr).options.labels, Args{});
+    EXPECT_EQ(parse_invocation({"pyitt-host", "--label", "-F", "p.py"}, nullptr).options.labels, Args{});
+}
+
+TEST(ParseInvocation, OptionsAreNamedAsTyped) {
+    const auto typed = parse_invocation({"pyitt-host", "-I", "a", "--module-exclude", "b", "-MR=c", "--", "p.py"}, nullptr);
+    EXPECT_EQ(option_as_typed(typed, "--function-include"), "-I");
+    EXPECT_EQ(option_as_typed(typed, "--module-exclude"), "--module-exclude");
+    EXPECT_EQ(option_as_typed(typed, "--module-restrict"), "-MR");
+    EXPECT_EQ(option_as_typed(typed, "--pause-on"), "--pause-on");  // not given: the long name
+}
+
 TEST(ParseInvocation, UsageErrors) {
     EXPECT_THROW(parse_invocation({"pyitt-host"}, nullptr), UsageError);
     EXPECT_THROW(parse_invocation({"pyitt-host", "-I", "fib"}, nullptr), UsageError);
