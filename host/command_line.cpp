@@ -567,7 +567,7 @@ HostOptions parse_host_options(const std::vector<std::string>& option_args) {
     try {
         parser.parse(option_args);
     } catch (const CLI::CallForHelp&) {
-        throw UsageError("--help is not an option a child process takes");
+        throw UsageError("--help: not an option a child process takes");
     } catch (const CLI::ParseError& error) {
         throw UsageError(usage_message(error, {}));
     }
@@ -583,8 +583,8 @@ Invocation parse_invocation(const std::vector<std::string>& argv, const char* ch
         try {
             invocation.options = parse_host_options(decode_args(child_options));
         } catch (const UsageError& error) {
-            throw UsageError(fmt::format("the inherited {} is not valid ({}); unset it to start afresh",
-                                         kChildOptionsVariable, error.what()));
+            throw UsageError(fmt::format("{}: not valid ({}); unset {} to start a new pyitt-host run",
+                                         kChildOptionsVariable, error.what(), kChildOptionsVariable));
         }
         invocation.python_argv.insert(invocation.python_argv.end(), argv.begin() + (argv.empty() ? 0 : 1),
                                       argv.end());

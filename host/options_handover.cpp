@@ -38,7 +38,7 @@ std::optional<ProcessIdentity> parse_run_word(const std::string& word) {
 
 // Whatever is wrong with the variable, the remedy is the same.
 UsageError refused(const std::string& why) {
-    return UsageError(fmt::format("{} is set, but {}: unset {} to start a new pyitt-host run", kChildOptionsVariable,
+    return UsageError(fmt::format("{}: set, but {}; unset {} to start a new pyitt-host run", kChildOptionsVariable,
                                   why, kChildOptionsVariable));
 }
 

@@ -177,9 +177,9 @@ Session::Session(HostOptions& options, const std::vector<std::string>& python_ar
         library = vtune_collector && uses_builtin_collector_ ? std::string(inherited)
                                                              : find_builtin_collector(paths.host_executable);
         if (library.empty()) {
-            throw UsageError(fmt::format("--collector {}: the built-in collector {} is not beside {}; use --collector "
+            throw UsageError(fmt::format("--collector: the built-in collector {} is not beside {}; use --collector "
                                          "none or PATH",
-                                         choice, kCollectorLibrary, paths.host_executable));
+                                         kCollectorLibrary, paths.host_executable));
         }
         uses_builtin_collector_ = true;
     } else {

@@ -1,6 +1,7 @@
 """pyitt-host's own command line: help, version, usage errors, and the split from python's."""
 import os
 import re
+import shutil
 import sys
 from pathlib import Path
 
@@ -173,7 +174,8 @@ def test_inherited_options_not_from_a_running_pyitt_host_are_refused(host, clean
     result = run([host, "-c", "print('ran')"], env=dict(clean_env, PYITT_HOST_OPTIONS=value))
     assert result.returncode == 2 and result.stdout == ""
     assert len(result.stderr.splitlines()) == 1, result.stderr
-    assert result.stderr.startswith("pyitt-host: error: PYITT_HOST_OPTIONS ") and "unset PYITT_HOST_OPTIONS" in result.stderr
+    assert re.fullmatch(r"pyitt-host: error: PYITT_HOST_OPTIONS: (set, but|not valid) .*; unset PYITT_HOST_OPTIONS "
+                        r"to start a new pyitt-host run\n", result.stderr), result.stderr
 
 
 def test_inherited_options_of_a_run_that_ended_are_refused(host, clean_env, tmp_path):
@@ -199,3 +201,19 @@ def test_builtin_module_is_registered_before_start(host, clean_env):
     result = run([host, "--", "-c", "import sys, pyitt; print('pyitt' in sys.builtin_module_names, pyitt.in_host)"],
                  env=clean_env)
     assert result.stdout == "True True\n", result.stderr
+
+
+def test_errors_from_the_environment_and_the_install_name_where_they_come_from(host, clean_env, tmp_path):
+    blocker = tmp_path / "file"
+    blocker.write_text("not a directory")
+    result = run([host, "--", "-c", "pass"], env=dict(clean_env, PYITT_OUTPUT_DIR=str(blocker / "sub")))
+    assert (result.returncode, result.stdout) == (2, "")
+    assert result.stderr == (f"pyitt-host: error: PYITT_OUTPUT_DIR: cannot create the output directory "
+                             f"'{blocker}/sub': Not a directory\n")
+    alone = tmp_path / "bin" / "pyitt-host"  # a host without its collector
+    alone.parent.mkdir()
+    shutil.copy2(host, alone)
+    result = run([alone, "--", "-c", "pass"], env=clean_env)
+    assert (result.returncode, result.stdout) == (2, "")
+    assert result.stderr == (f"pyitt-host: error: --collector: the built-in collector libpyitt-collector.so is not "
+                             f"beside {alone}; use --collector none or PATH\n")
