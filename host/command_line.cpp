@@ -11,6 +11,7 @@
 #include <cmath>
 #include <cstdio>
 #include <cstdlib>
+#include <filesystem>
 #include <optional>
 #include <regex>
 #include <string_view>
@@ -449,7 +450,10 @@ std::string usage_message(const CLI::ParseError& error, const std::vector<std::s
         for (size_t comma = choices.find(','); comma != std::string::npos; comma = choices.find(',', comma + 2)) {
             choices.replace(comma, 1, ", ");
         }
-        return fmt::format("{}: '{}' is not one of {}", option, match[1].str(), choices);
+        std::error_code no_file;  // --label fib.py: the script, taken as a piece
+        const bool is_file = std::filesystem::is_regular_file(match[1].str(), no_file);
+        return fmt::format("{}: '{}' is not one of {}{}", option, match[1].str(), choices,
+                           is_file ? "; put -- before the program" : "");
     }
     if (std::regex_match(what, match, no_file)) return fmt::format("{}: no such file '{}'", option, match[1].str());
     return fmt::format("{}: {}", option, what);

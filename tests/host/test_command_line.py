@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-from pyitt_testing import run  # noqa: E402
+from pyitt_testing import REPO, run  # noqa: E402
 
 
 @pytest.fixture
@@ -127,6 +127,8 @@ def test_usage_errors_are_one_line_and_exit_2(host, clean_env, args, message):
     (["--domain"], "--domain: no NAME given"),
     (["--collection-scope", "gpu", "x.py"], "--collection-scope: 'gpu' is not one of host, offload, all"),
     (["--label", "colour", "--", "x.py"], "--label: 'colour' is not one of args, file, line"),
+    (["--label", f"{REPO}/samples/fib.py"],
+     f"--label: '{REPO}/samples/fib.py' is not one of args, file, line; put -- before the program"),
     (["-s", "/no/such/setup.py", "x.py"], "-s: no such file '/no/such/setup.py'"),
     (["--setup=/no/such/setup.py", "x.py"], "--setup: no such file '/no/such/setup.py'"),
     (["-F=3", "x.py"], "-F: takes no value, not '3'"),
