@@ -67,7 +67,7 @@ void finish_process_and_run() {
 bool patterns_compile(const pyitt::host::Invocation& invocation) {
     namespace py = pybind11;
     const pyitt::host::HostOptions& options = invocation.options;
-    const py::object compile = py::module_::import("re").attr("compile");
+    py::object compile;  // re only when there is a pattern: importing it is most of a start's cost
     const std::pair<const char*, const std::vector<std::string>*> pattern_options[] = {
         {"--function-include", &options.include_functions}, {"--function-exclude", &options.exclude_functions},
         {"--function-restrict", &options.restrict_functions}, {"--module-include", &options.include_modules},
@@ -76,6 +76,7 @@ bool patterns_compile(const pyitt::host::Invocation& invocation) {
     for (const auto& [option, patterns] : pattern_options) {
         for (const std::string& pattern : *patterns) {
             try {
+                if (!compile) compile = py::module_::import("re").attr("compile");
                 compile(pattern);
             } catch (py::error_already_set& error) {
                 const pyitt::host::UsageError mistake(fmt::format("{}: '{}' is not a Python regular expression: {}",

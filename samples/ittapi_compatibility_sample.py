@@ -6,7 +6,7 @@
 import pyitt.compatibility_layers.ittapi as ittapi  # was: import ittapi
 
 
-@ittapi.task  # domain 'ittapi', as with ittapi
+@ittapi.task  # domain 'pyitt', as with pyitt's ittapi layer
 def workload():
     return sum(i * i for i in range(100_000))
 
