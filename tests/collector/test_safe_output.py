@@ -267,21 +267,26 @@ def test_an_exec_d_image_keeps_the_trace_of_the_image_before_it(run_host):
 
 # ---- descriptors used up ----
 
+# 100 tasks, then every descriptor up to a low limit taken (raw: Python never closes them).
+WORK_THEN_USE_UP_DESCRIPTORS = """
+def work(i):
+    return i
+for i in range(100):
+    work(i)
+held = []
+try:
+    while True:
+        held.append(os.open("program.py", os.O_RDONLY))
+except OSError as error:
+    assert error.errno == 24, error  # EMFILE
+"""
+
+
 def test_a_program_that_used_up_every_descriptor_still_gets_its_trace(run_host):
     program = """
     import os, resource
     resource.setrlimit(resource.RLIMIT_NOFILE, (256, resource.getrlimit(resource.RLIMIT_NOFILE)[1]))
-    def work(i):
-        return i
-    for i in range(100):
-        work(i)
-    held = []
-    try:
-        while True:
-            held.append(os.open("program.py", os.O_RDONLY))  # raw: Python never closes them
-    except OSError as error:
-        assert error.errno == 24, error  # EMFILE
-    """
+    """ + textwrap.indent(WORK_THEN_USE_UP_DESCRIPTORS, "    ")
     result, out = run_host(["-R", "^work$"], program)
     assert result.returncode == 0, result.stderr
     last = result.stderr.splitlines()[-1]
@@ -299,17 +304,7 @@ def test_a_run_whose_first_process_used_up_every_descriptor_is_still_merged(run_
     import os, resource, subprocess, sys
     resource.setrlimit(resource.RLIMIT_NOFILE, (256, resource.getrlimit(resource.RLIMIT_NOFILE)[1]))
     subprocess.run([sys.executable, "-c", "def work(i): pass\\nfor i in range(30): work(i)"], check=True)
-    def work(i):
-        return i
-    for i in range(100):
-        work(i)
-    held = []
-    try:
-        while True:
-            held.append(os.open("program.py", os.O_RDONLY))
-    except OSError as error:
-        assert error.errno == 24, error  # EMFILE
-    """
+    """ + textwrap.indent(WORK_THEN_USE_UP_DESCRIPTORS, "    ")
     result, out = run_host(["-R", "^work$"], program)
     assert result.returncode == 0, result.stderr
     last = result.stderr.splitlines()[-1]
