@@ -208,6 +208,7 @@ Session::Session(HostOptions& options, const std::vector<std::string>& python_ar
                                : output_variable != nullptr && *output_variable ? kOutputVariable
                                                                                   : "the default";
         output_dir_ = prepare_output_dir(requested, std::string_view(given_by) == "the default" ? "-o" : given_by);
+        output_dir_given_absolute_ = fs::path(requested).is_absolute();
         if (!is_child) warn_if_others_can_write(output_dir_);
         if (verbose) pyitt::print_stderr("pyitt-host: [v1] output directory: {}/ ({})\n", shown_output_dir(), given_by);
         options.output_dir = output_dir_;
@@ -284,6 +285,7 @@ void Session::report() {
 // directory (the default pyitt-output/...), else absolute (-o /tmp/x is not ../../tmp/x).
 std::string Session::shown_output_dir() const {
     std::error_code error;
+    if (output_dir_given_absolute_) return output_dir_;  // as typed: -o /tmp/x, -o $PWD/out
     const fs::path shown = fs::proximate(output_dir_, error);
     if (error || shown.empty() || *shown.begin() == "..") return output_dir_;
     return shown.string();

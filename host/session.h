@@ -53,6 +53,7 @@ private:
     bool run_goes_on_ = false;  // exec'ing into the run's next image
     long started_pid_ = 0;
     std::string output_dir_;
+    bool output_dir_given_absolute_ = false;  // shown absolute, as the user gave it
 };
 
 // The built-in collector library: beside the host in a build tree, under ../lib/pyitt-host once

@@ -25,3 +25,8 @@ def test_a_directory_outside_the_cwd_is_shown_absolute(host, clean_env, tmp_path
 def test_a_directory_under_the_cwd_is_shown_relative(host, clean_env, tmp_path):
     result = run([host, "-o", "out", "--", "-c", "import pyitt"], env=clean_env, cwd=tmp_path)
     assert shown_dir(result) == "out"
+
+
+def test_a_directory_given_absolute_is_shown_absolute(host, clean_env, tmp_path):
+    result = run([host, "-o", tmp_path / "out", "--", "-c", "import pyitt"], env=clean_env, cwd=tmp_path)
+    assert shown_dir(result) == str(tmp_path / "out")  # -o $PWD/out: not out
