@@ -219,10 +219,6 @@ private:
     static inline std::atomic<bool> g_written_at_exit{false};
     static inline struct sigaction g_previous[NSIG]{};  // where an ending signal goes after the writing
 
-    static bool is_crash_signal(int signal) {
-        return signal == SIGABRT || signal == SIGSEGV || signal == SIGBUS || signal == SIGFPE || signal == SIGILL;
-    }
-
     // Runs in whichever program thread takes the signal, and keeps it there while the outputs are
     // written: that thread runs no more of the program. A crashing thread stays until they are
     // written (at most kEndingWaitMs). A thread stopped by SIGTERM and the like may hold a lock that
@@ -472,6 +468,10 @@ void restart_after_fork_in_parent() {
 }
 
 }  // namespace
+
+bool is_crash_signal(int signal) {
+    return signal == SIGABRT || signal == SIGSEGV || signal == SIGBUS || signal == SIGFPE || signal == SIGILL;
+}
 
 void write_outputs_on_ending_signals(void (*write_outputs)(int signal)) { g_control.set_ending(write_outputs); }
 

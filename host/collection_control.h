@@ -40,6 +40,9 @@ void start_collection_control(const HostOptions& options);
 // traceback first, where it is enabled). Signals that are ignored or the program's are left alone.
 void write_outputs_on_ending_signals(void (*write_outputs)(int signal));
 
+// SIGABRT, SIGSEGV, SIGBUS, SIGFPE, SIGILL: signals that report a fault of the thread they reach.
+bool is_crash_signal(int signal);
+
 // At exit, before this process's outputs are written: stops the control thread; --detach-on-exit
 // detaches (when not done already). An ending signal that arrives from here on waits for
 // outputs_written_at_exit(), then ends the process as it would have.

@@ -82,7 +82,7 @@ bool patterns_compile(const pyitt::host::Invocation& invocation) {
                 const pyitt::host::UsageError mistake(fmt::format("{}: '{}' is not a Python regular expression: {}",
                                                                   pyitt::host::option_as_typed(invocation, option), pattern,
                                                                   py::str(error.value()).cast<std::string>()));
-                fmt::print(stderr, "pyitt-host: error: {}\n", mistake.what());
+                pyitt::print_stderr("pyitt-host: error: {}\n", mistake.what());
                 return false;
             }
         }
@@ -112,7 +112,7 @@ void hand_over_to_children(pyitt::host::HostOptions& options, const pyitt::host:
         remove_at_run_end(handover.file);
         pybind11::module_::import("os").attr("environ")[kChildOptionsVariable] = handover.value;
     } catch (const std::system_error& error) {
-        fmt::print(stderr, "pyitt-host: error: {}: cannot write the options for the program's child processes in "
+        pyitt::print_stderr("pyitt-host: error: {}: cannot write the options for the program's child processes in "
                            "'{}': {}; {}\n",
                    output_dir.empty() ? "TMPDIR" : "-o", dir, error.code().message(),
                    output_dir.empty() ? "set TMPDIR to a directory you can write into" : "give -o another directory");
@@ -142,7 +142,7 @@ int main(int argc, char** argv) {
     const bool plain_python = is_child && python_ignores_environment(args);
     HostPaths paths{own_executable(), PYITT_EMBEDDED_PYTHON};
     if (paths.host_executable.empty()) {
-        fmt::print(stderr, "pyitt-host: error: cannot find its own path (/proc/self/exe): {}\n",
+        pyitt::print_stderr("pyitt-host: error: cannot find its own path (/proc/self/exe): {}\n",
                    std::strerror(errno));
         return 1;
     }
@@ -176,7 +176,7 @@ int main(int argc, char** argv) {
         }
         session = std::make_unique<Session>(invocation.options, invocation.python_argv, paths, is_child);
     } catch (const UsageError& error) {
-        fmt::print(stderr, "pyitt-host: error: {}\n", error.what());
+        pyitt::print_stderr("pyitt-host: error: {}\n", error.what());
         return 2;
     }
     g_session = session.get();

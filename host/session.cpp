@@ -76,7 +76,7 @@ void warn_if_others_can_write(const std::string& output_dir) {
         if (::stat(dir.c_str(), &info) != 0 || !others_can_write(info, dir != inner)) continue;
         const passwd* owner = ::getpwuid(info.st_uid);
         const std::string owner_name = owner != nullptr ? owner->pw_name : fmt::format("uid {}", info.st_uid);
-        fmt::print(stderr, "pyitt-host: warning: other users can write into {}'{}' (owner {}, mode {:o}): they "
+        pyitt::print_stderr("pyitt-host: warning: other users can write into {}'{}' (owner {}, mode {:o}): they "
                            "could replace the trace or have it written elsewhere; give -o a directory of your own\n",
                    dir == inner ? "the output directory " : "the directory that holds the output directory, ",
                    dir.string(), owner_name, info.st_mode & 07777);
@@ -233,7 +233,7 @@ void Session::start() {
     // handler would run. A crash (SIGABRT, SIGSEGV...) writes what was recorded up to it, marked as such.
     write_outputs_on_ending_signals([](int signal) {
         using SetEnd = void(int);
-        if (signal == SIGABRT || signal == SIGSEGV || signal == SIGBUS || signal == SIGFPE || signal == SIGILL) {
+        if (is_crash_signal(signal)) {
             if (auto* set_end = collector_function<SetEnd>("pyitt_collector_set_end_signal")) set_end(signal);
         }
         g_session_for_signals->report();
