@@ -3,7 +3,6 @@
 #include <fmt/format.h>
 #include <pybind11/embed.h>
 
-#include <cstdlib>
 #include <filesystem>
 #include <string_view>
 #include <unistd.h>
@@ -143,9 +142,7 @@ def _finish_before_exec(path, env):
         target = None if isinstance(path, int) else os.fsdecode(path)
         if target is not None and not (os.path.isfile(target) and os.access(target, os.X_OK)):
             return
-        # Without env, the C environment, where pyitt-host put its children's options (os.environ
-        # is python's copy of it, made before).
-        hands_over = options_in_environment() if env is None else options_variable in env
+        hands_over = options_variable in (os.environ if env is None else env)
         goes_on = (target is not None and hands_over
                    and os.path.realpath(target) == os.path.realpath(sys.executable))
     except Exception:
@@ -205,7 +202,6 @@ void prepare_child_processes(const HostOptions& options, bool is_child, bool ext
         globals["finish_process"] = py::cpp_function([endings] { endings.os_exit(); });
         globals["finish_before_exec"] = py::cpp_function([endings](bool run_goes_on) { endings.before_exec(run_goes_on); });
         globals["options_variable"] = kChildOptionsVariable;
-        globals["options_in_environment"] = py::cpp_function([] { return std::getenv(kChildOptionsVariable) != nullptr; });
         globals["after_import"] = py::cpp_function(
             [](const std::string& name, py::object adjust) { pyitt::instrument::after_import(name.c_str(), adjust); });
         py::module_ builtins = py::module_::import("builtins");
