@@ -94,6 +94,10 @@ PyObject* evaluate_selected(PyThreadState* thread, Frame* frame, int throwflag, 
 // the host sets the main thread's, whose stack it replaced (set_stack_floor_for_this_thread).
 thread_local const char* t_stack_floor = nullptr;
 
+const char* stack_floor(const void* lowest, size_t size) {
+    return static_cast<const char*>(lowest) + std::min<size_t>(size / 4, kStackMargin);
+}
+
 [[gnu::noinline, gnu::cold]] const char* find_stack_floor() {
     pthread_attr_t attributes;
     void* lowest = nullptr;
@@ -103,7 +107,7 @@ thread_local const char* t_stack_floor = nullptr;
         pthread_attr_destroy(&attributes);
     }
     if (lowest == nullptr || size == 0) return reinterpret_cast<const char*>(1);  // unknown: no check
-    return static_cast<const char*>(lowest) + std::min<size_t>(size / 4, kStackMargin);
+    return stack_floor(lowest, size);
 }
 
 [[gnu::noinline, gnu::cold]] PyObject* stack_exhausted(PyThreadState* thread, Frame* frame, int throwflag,
@@ -131,9 +135,7 @@ PyObject* evaluate(PyThreadState* thread, Frame* frame, int throwflag) {
 
 }  // namespace
 
-void set_stack_floor_for_this_thread(const void* lowest, size_t size) {
-    t_stack_floor = static_cast<const char*>(lowest) + std::min<size_t>(size / 4, kStackMargin);
-}
+void set_stack_floor_for_this_thread(const void* lowest, size_t size) { t_stack_floor = stack_floor(lowest, size); }
 
 bool install_eval_frame() {
     PyInterpreterState* interpreter = PyThreadState_GetInterpreter(PyThreadState_Get());
