@@ -53,10 +53,17 @@ def after_import(name, adjust):
     """Calls adjust(module) once the program has imported `name` (now, if it has)."""
     module = sys.modules.get(name)
     if module is not None:
-        adjust(module)
+        _adjust_all([adjust], module)
         return
     _after_import.setdefault(name, []).append(adjust)
     _frozen_importlib._find_spec = _find_spec_and_adjust
+
+def _adjust_all(adjusts, module):
+    for adjust in adjusts:
+        try:
+            adjust(module)
+        except Exception:  # not the module pyitt-host knows (a threading.py of the program's)
+            pass
 
 def _find_spec_and_adjust(name, path, target=None):
     spec = _real_find_spec(name, path, target)
@@ -69,11 +76,7 @@ def _find_spec_and_adjust(name, path, target=None):
     if exec_module is not None:
         def exec_and_adjust(module):
             exec_module(module)
-            for adjust in adjusts:
-                try:
-                    adjust(module)
-                except Exception:  # not the module pyitt-host knows (a threading.py of the program's)
-                    pass
+            _adjust_all(adjusts, module)
         try:
             spec.loader.exec_module = exec_and_adjust
         except (AttributeError, TypeError):  # a loader that takes no attributes: adjusted never
