@@ -40,8 +40,10 @@ public:
             }
         }
         if (!trace_.ours) return trace_;
-        trace_.complete = !scanner_.failed() && trailer_seen_;
-        if (scanner_.failed()) {
+        trace_.complete = !scanner_.failed() && trailer_seen_ && !second_run_id_;
+        if (second_run_id_) {
+            trace_.problem = "a second, different run id at byte " + std::to_string(scanner_.offset());
+        } else if (scanner_.failed()) {
             trace_.problem = std::string(scanner_.error()) + " at byte " + std::to_string(scanner_.offset());
         } else if (!trailer_seen_) {
             trace_.problem = "no process trailer";
@@ -81,6 +83,13 @@ private:
             if (!scanner_.read_string(&key, 64) || !scanner_.consume(':')) return false;
             if (key == "run") {
                 if (!scanner_.read_string(&run, 256)) return false;
+                // The first run id decides, before any event is passed on; a second one that differs
+                // makes the rest of the file untrustworthy, and what was merged stays merged.
+                if (run_decided_ && (run == run_id_) != trace_.ours) {
+                    second_run_id_ = true;
+                    return false;
+                }
+                run_decided_ = true;
                 trace_.ours = run == run_id_;
             } else if (!scanner_.skip_value()) {
                 return false;
@@ -224,6 +233,8 @@ private:
     ProcessTrace trace_;
     std::string raw_;
     bool trailer_seen_ = false;
+    bool run_decided_ = false;
+    bool second_run_id_ = false;
     bool any_time_ = false;
     double min_ts_us_ = 0, max_end_us_ = 0;
 };
