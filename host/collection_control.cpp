@@ -475,6 +475,26 @@ bool is_crash_signal(int signal) {
 
 void write_outputs_on_ending_signals(void (*write_outputs)(int signal)) { g_control.set_ending(write_outputs); }
 
+namespace {
+sigset_t g_deferred_signals;  // the ones this process did not have blocked already
+bool g_deferring = false;
+}  // namespace
+
+void defer_ending_signals() {
+    sigset_t ending, before;
+    sigemptyset(&ending);
+    sigemptyset(&g_deferred_signals);
+    for (int signal : {SIGTERM, SIGHUP, SIGQUIT, SIGXCPU, SIGXFSZ}) sigaddset(&ending, signal);
+    if (::pthread_sigmask(SIG_BLOCK, &ending, &before) != 0) return;
+    for (int signal : {SIGTERM, SIGHUP, SIGQUIT, SIGXCPU, SIGXFSZ})
+        if (sigismember(&before, signal) == 0) sigaddset(&g_deferred_signals, signal);
+    g_deferring = true;
+}
+
+void stop_deferring_ending_signals() {
+    if (g_deferring) ::pthread_sigmask(SIG_UNBLOCK, &g_deferred_signals, nullptr);  // what came is delivered now
+}
+
 std::optional<int> parse_signal(const std::string& text) {
     std::string name;
     for (char c : text) name += static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
@@ -527,6 +547,7 @@ void start_collection_control(const HostOptions& options) {
     g_control.configure(options);
     g_control.apply_due_timers();
     g_control.start();
+    stop_deferring_ending_signals();  // a SIGTERM that came while the host started is handled now
     py::module_::import("os").attr("register_at_fork")(
         py::arg("before") = py::cpp_function([] { g_control.stop_for_fork(); }),
         py::arg("after_in_parent") = py::cpp_function([] {

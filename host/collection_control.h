@@ -40,6 +40,14 @@ void start_collection_control(const HostOptions& options);
 // traceback first, where it is enabled). Signals that are ignored or the program's are left alone.
 void write_outputs_on_ending_signals(void (*write_outputs)(int signal));
 
+// From the host's first line until its handlers are in place: a SIGTERM, SIGHUP, SIGQUIT, SIGXCPU
+// or SIGXFSZ that arrives while the host starts waits for them (milliseconds) instead of ending a
+// process that has begun recording before it can write its trace. A pool that terminates workers
+// still starting up sends exactly that. Stopping is idempotent and leaves alone any of those
+// signals that were blocked when the process began.
+void defer_ending_signals();
+void stop_deferring_ending_signals();
+
 // SIGABRT, SIGSEGV, SIGBUS, SIGFPE, SIGILL: signals that report a fault of the thread they reach.
 bool is_crash_signal(int signal);
 

@@ -132,6 +132,7 @@ void make_absolute(std::string& path) {
 
 int main(int argc, char** argv) {
     using namespace pyitt::host;
+    defer_ending_signals();  // until the handlers that write the trace are there
     const std::vector<std::string> args(argv, argv + argc);
 
     // Not from a set-user-ID pyitt-host: the options name files to run (-s) and libraries to load.
@@ -202,6 +203,9 @@ int main(int argc, char** argv) {
     static std::string role = process_role(invocation.python_argv, is_child);
     return run_python(invocation, paths,
                       {[is_child, instrumented, run_started_here] {
+                           struct AtProgramStart {  // however this returns: the program gets python's signals
+                               ~AtProgramStart() { stop_deferring_ending_signals(); }
+                           } at_program_start;
                            pyitt::instrument::ModulesImportedForItself own_imports;
                            g_session->start();
                            if (run_started_here && g_session->output_dir().empty()) {

@@ -4,7 +4,10 @@ import collections
 import itertools
 import json
 import re
+import signal
+import subprocess
 import sys
+import time
 import textwrap
 from pathlib import Path
 
@@ -249,6 +252,45 @@ def test_crashed_and_killed_children_lose_only_their_own_events(run_host):
     pid = int(lost.split()[0])
     assert (r.out / f"unfinished-{pid}.txt").read_text().startswith("run ")
     assert "2 with an incomplete trace" in r.result.stderr.splitlines()[-1]
+
+
+@pytest.mark.parametrize("delay", [0, 0.01, 0.03])
+def test_workers_terminated_while_they_start_leave_complete_traces(run_host, delay):
+    # What a pool does when its work is done before every worker has started: SIGTERM to workers
+    # still in their start-up. Each one dies of it as under python, with its (maybe empty) trace.
+    r = run_host(["-R", "^work$"], f"""
+    import multiprocessing, time
+
+    def work():
+        pass
+
+    if __name__ == "__main__":
+        pool = multiprocessing.get_context("spawn").Pool(4)
+        time.sleep({delay})
+        pool.terminate()
+        pool.join()
+        work()
+        print("terminated")
+    """)
+    assert r.result.returncode == 0, r.result.stderr
+    assert r.result.stdout == "terminated\n"
+    assert "incomplete" not in r.summary, r.summary
+    assert list(r.out.glob("unfinished-*.txt")) == []
+    assert r.count("work", "main") == 1
+
+
+def test_sigterm_at_any_moment_of_the_start_ends_the_host_as_python(host, clean_env, tmp_path):
+    script = tmp_path / "program.py"
+    script.write_text("import time\ntime.sleep(5)\n")
+    for delay in (0.0, 0.005, 0.01, 0.02, 0.04, 0.08):
+        out = tmp_path / f"out-{delay}"
+        process = subprocess.Popen([host, "-o", out, "--", script], env=clean_env, cwd=tmp_path,
+                                   stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        time.sleep(delay)
+        process.send_signal(signal.SIGTERM)
+        _, stderr = process.communicate(timeout=60)
+        assert process.returncode == -signal.SIGTERM, (delay, stderr)
+        assert list(out.glob("unfinished-*.txt")) == [], (delay, stderr)  # a trace, or nothing begun
 
 
 def test_a_crashing_program_writes_its_trace_and_dies_of_its_signal(host, clean_env, tmp_path):
