@@ -36,6 +36,8 @@ struct FinishState {
     bool done = false;
     unsigned long long events = 0;
     std::string trace_path, summary_path;  // empty: not written
+    ProfileTexts profile;  // this process's summary texts, stacks and flame graph
+    std::string brief;     // the bounded summary for stderr: this process's, or the run's once merged
 };
 FinishState& finish_state() {
     static FinishState* s = new FinishState();
@@ -132,6 +134,8 @@ void child_after_fork() {
     s.events = 0;
     s.trace_path.clear();
     s.summary_path.clear();
+    s.profile = ProfileTexts();
+    s.brief.clear();
     s.mutex.unlock();
     g_warnings = new Warnings();  // the child may warn again, in its own name
     Identity& id = identity_state();
@@ -204,6 +208,8 @@ unsigned long long finish() {
     s.events = r.events;
     if (!r.trace_name.empty()) s.trace_path = dir.shown(r.trace_name);
     if (!r.summary_name.empty()) s.summary_path = dir.shown(r.summary_name);
+    s.profile = std::move(r.profile);
+    s.brief = s.profile.brief;
     const bool trace_ok = !r.trace_name.empty();
     if (trace_ok) clear_unfinished_mark();
     if (!r.error.empty()) warn_once("output", r.error);
@@ -220,6 +226,11 @@ PYITT_COLLECTOR_EXPORT int pyitt_collector_merge(int* incomplete, unsigned long 
     if (identity.run_id.empty()) return 0;
     const MergeResult result = merge_run(descriptor_reserve().directory(output_dir()), identity.run_id);
     if (!result.error.empty()) warn_once("merge", result.error);
+    if (result.ok) {
+        FinishState& s = finish_state();
+        std::lock_guard lock(s.mutex);
+        s.brief = result.brief;
+    }
     if (incomplete != nullptr) *incomplete = result.incomplete;
     if (events != nullptr) *events = result.events;
     return result.ok ? result.processes : 0;
@@ -248,4 +259,21 @@ PYITT_COLLECTOR_EXPORT const char* pyitt_collector_summary_path(void) {
     auto& s = pyitt::collector::finish_state();
     std::lock_guard lock(s.mutex);
     return s.summary_path.empty() ? nullptr : s.summary_path.c_str();
+}
+
+PYITT_COLLECTOR_EXPORT const char* pyitt_collector_brief_summary(void) {
+    auto& s = pyitt::collector::finish_state();
+    std::lock_guard lock(s.mutex);
+    return s.done && !s.brief.empty() ? s.brief.c_str() : nullptr;
+}
+
+PYITT_COLLECTOR_EXPORT int pyitt_collector_publish_run_profile(void) {
+    using namespace pyitt::collector;
+    FinishState& s = finish_state();
+    std::lock_guard lock(s.mutex);
+    if (!s.done || s.profile.summary.empty()) return 0;
+    std::string error;
+    if (publish_run_profile(descriptor_reserve().directory(output_dir()), s.profile, error)) return 1;
+    warn_once("run-profile", error);
+    return 0;
 }

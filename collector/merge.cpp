@@ -23,30 +23,13 @@
 
 #include "objects.h"
 #include "output_file.h"
+#include "run_summary.h"
+#include "profile_outputs.h"
 #include "trace_reader.h"
+#include "flamegraph/frame_tree.h"
 
 namespace pyitt::collector {
 namespace {
-
-struct ProcessRecord {
-    long pid = 0, parent = 0;
-    std::string name;
-    std::string trace_file;  // empty: incomplete
-    std::string command;     // from the marker, for an incomplete process
-    std::string cut;         // the trace ended before its end: why (merged up to its last complete event)
-    bool named = false;      // its trace has its process_name event
-    bool has_marker = false;
-    unsigned long long events = 0;
-    std::uint64_t first_ns = 0, wall_ns = 0;
-    int end_signal = 0;  // the trace was written at a crash
-    bool incomplete() const { return trace_file.empty() || end_signal != 0 || !cut.empty(); }
-};
-
-struct TotalRow {
-    std::uint64_t count = 0, unfinished = 0, inclusive_ns = 0, exclusive_ns = 0;
-    std::uint32_t depth = UINT32_MAX;
-    int processes = 0;
-};
 
 bool has_affix(const std::string& name, std::string_view prefix, std::string_view suffix) {
     return name.size() > prefix.size() + suffix.size() && name.compare(0, prefix.size(), prefix) == 0 &&
@@ -81,6 +64,28 @@ std::vector<std::string> list_dir(int dir_fd) {
     return names;
 }
 
+// A text file of ours in the directory, whole, up to `limit` bytes (a bigger one is not ours).
+std::string read_text(int dir_fd, const std::string& name, std::size_t limit) {
+    std::string text;
+    const int fd = open_input(dir_fd, name);
+    if (fd < 0) return text;
+    FdSource source(fd);
+    char block[65536];
+    while (text.size() < limit) {
+        const std::size_t got = source.read(block, std::min(sizeof block, limit - text.size()));
+        if (got == 0) break;
+        text.append(block, got);
+    }
+    close(fd);
+    return text;
+}
+
+// trace-<pid>-2.json -> <prefix><pid>-2<ext>: the process image's other files.
+std::string sibling_file(const std::string& trace_file, const char* prefix, const char* ext) {
+    const std::string stem = trace_file.substr(6, trace_file.find('.', 6) - 6);
+    return prefix + stem + ext;
+}
+
 class Merger {
 public:
     Merger(const OutputDirectory& dir, std::string run_id) : dir_(dir), run_(std::move(run_id)) {}
@@ -103,19 +108,24 @@ public:
         }
         adopt_markers(markers);
         order_processes();
+        read_profiles();
         for (std::size_t i = 0; i < processes_.size(); ++i) write_process_metadata(processes_[i], i);
         std::fputs("\n]}\n", out_);
         out_ = nullptr;
         const bool trace_ok = trace.publish_replacing("trace.json");
         if (!trace_ok) result.error = trace.error();
 
-        OutputFile summary(dir_);
-        if (summary.stream() != nullptr) {
-            const std::string text = summary_text();
-            std::fwrite(text.data(), 1, text.size(), summary.stream());
-        }
-        const bool summary_ok = summary.stream() != nullptr && summary.publish_replacing("summary.txt");
-        if (!summary_ok && result.error.empty()) result.error = summary.error();
+        const RunSummaryInput run{processes_, totals_};
+        ProfileTexts texts;
+        texts.summary = run_summary_full(run);
+        texts.stacks = frames_.collapsed();
+        texts.flamegraph = flamegraph::flamegraph_html(
+            frames_, fmt::format("all {} process(es) of the run: exclusive time of ITT tasks", processes_.size()),
+            kStacksUnit);
+        std::string profile_error;
+        const bool summary_ok = publish_run_profile(dir_, texts, profile_error);
+        if (!summary_ok && result.error.empty()) result.error = profile_error;
+        result.brief = run_summary_brief(run);
 
         result.processes = static_cast<int>(processes_.size());
         for (const ProcessRecord& p : processes_) {
@@ -248,64 +258,34 @@ private:
         }
     }
 
-    std::string summary_text() const {
-        std::uint64_t begin = UINT64_MAX, end = 0;
-        int incomplete = 0;
-        for (const ProcessRecord& p : processes_) {
-            incomplete += p.incomplete() ? 1 : 0;
+    // Each process's threads (from its summary) and frames (from its stacks, under a root frame of
+    // its own): files it wrote beside its trace.
+    void read_profiles() {
+        constexpr std::size_t kMaxSummaryBytes = 64u << 20, kMaxStacksBytes = 256u << 20;
+        for (ProcessRecord& p : processes_) {
             if (p.trace_file.empty()) continue;
-            begin = std::min(begin, p.first_ns);
-            end = std::max(end, p.first_ns + p.wall_ns);
-        }
-        const std::uint64_t wall_ns = end > begin ? end - begin : 0;
-        fmt::memory_buffer b;
-        auto out = std::back_inserter(b);
-        fmt::format_to(out, "pyitt summary, all processes: {} process(es){}, wall time {:.3f} ms, {} task label(s)\n",
-                       processes_.size(), incomplete > 0 ? fmt::format(" ({} with an incomplete trace)", incomplete) : "",
-                       static_cast<double>(wall_ns) / 1e6, totals_.size());
-
-        fmt::format_to(out, "\nProcesses (each one's own summary is in summary-<pid>.txt)\n{:>8} {:>8} {:<36} {:>10} {:>12}  {}\n{}\n",
-                       "pid", "parent", "name", "events", "wall(ms)", "trace", std::string(100, '-'));
-        for (const ProcessRecord& p : processes_) {
-            std::string name = p.name.size() > 36 ? p.name.substr(0, 33) + "..." : p.name;
-            if (p.trace_file.empty()) {
-                fmt::format_to(out, "{:>8} {:>8} {:<36} {:>10} {:>12}  none: ended before writing it (killed, crashed) "
-                               "or still running; see unfinished-{}.txt\n",
-                               p.pid, p.parent, name, "-", "-", p.pid);
-            } else {
-                const char* abbreviation = p.end_signal != 0 ? sigabbrev_np(p.end_signal) : nullptr;
-                const std::string crash =
-                    p.end_signal == 0 ? std::string()
-                                      : fmt::format(" (up to its crash: SIG{})",
-                                                    abbreviation != nullptr ? abbreviation : std::to_string(p.end_signal));
-                const std::string cut =
-                    p.cut.empty() ? std::string() : " (cut short, merged up to its last complete event: " + p.cut + ")";
-                fmt::format_to(out, "{:>8} {:>8} {:<36} {:>10} {:>12.3f}  {}{}{}\n", p.pid, p.parent, name, p.events,
-                               static_cast<double>(p.wall_ns) / 1e6, p.trace_file, crash, cut);
+            const std::string summary = read_text(dir_.fd, sibling_file(p.trace_file, "summary-", ".txt"), kMaxSummaryBytes);
+            // Its "Threads" section: one "  thread <tid> <name>: ..." line each, up to a blank line.
+            const std::size_t section = summary.find("\nThreads (");
+            if (section != std::string::npos) {
+                std::size_t begin = summary.find('\n', section + 1);
+                while (begin != std::string::npos && summary.compare(begin + 1, 9, "  thread ") == 0) {
+                    const std::size_t end = summary.find('\n', begin + 1);
+                    if (end == std::string::npos) break;
+                    p.threads.push_back(summary.substr(begin + 3, end - begin - 3));
+                    begin = end;
+                }
             }
+            const std::string stacks = read_text(dir_.fd, sibling_file(p.trace_file, "stacks-", ".txt"), kMaxStacksBytes);
+            if (!stacks.empty())
+                frames_.add_collapsed(stacks, frames_.child(flamegraph::FrameTree::kRoot,
+                                                            fmt::format("{} (pid {})", p.name, p.pid)));
         }
-
-        std::vector<std::pair<std::string, TotalRow>> rows(totals_.begin(), totals_.end());
-        std::stable_sort(rows.begin(), rows.end(), [](const auto& a, const auto& b) {
-            return a.second.exclusive_ns != b.second.exclusive_ns ? a.second.exclusive_ns > b.second.exclusive_ns
-                                                                   : a.first < b.first;
-        });
-        constexpr std::size_t kLabelWidth = 47;
-        fmt::format_to(out, "\nFlat, all processes (sorted by exclusive time; depth = shallowest; * = still open at exit)\n"
-                       "{:<{}} {:>9} {:>9} {:>5} {:>13} {:>13}\n{}\n",
-                       "label", kLabelWidth, "processes", "count", "depth", "inclusive(ms)", "exclusive(ms)",
-                       std::string(100, '-'));
-        for (const auto& [label, r] : rows) {
-            const std::string shown = label.size() <= kLabelWidth ? label : label.substr(0, kLabelWidth - 3) + "...";
-            fmt::format_to(out, "{:<{}} {:>9} {:>9} {:>5} {:>13.3f} {:>13.3f}\n", shown, kLabelWidth, r.processes,
-                           std::to_string(r.count) + (r.unfinished > 0 ? "*" : ""), r.depth,
-                           static_cast<double>(r.inclusive_ns) / 1e6, static_cast<double>(r.exclusive_ns) / 1e6);
-        }
-        return fmt::to_string(b);
     }
 
     OutputDirectory dir_;
     std::string run_;
+    flamegraph::FrameTree frames_;
     std::FILE* out_ = nullptr;
     bool first_event_ = true;
     std::vector<ProcessRecord> processes_;

@@ -16,6 +16,7 @@ struct MergeResult {
     unsigned long long events = 0;
     bool ok = false;     // trace.json and summary.txt written
     std::string error;   // the first failure, for one line on stderr
+    std::string brief;   // the bounded summary.txt, for stderr
 };
 
 // Reads `dir` for the traces and markers whose run is `run_id`; writes dir/trace.json, dir/summary.txt.

@@ -23,6 +23,13 @@ void pyitt_collector_set_end_signal(int signal);
 // the number of processes of the run (0 on failure or outside a run); *incomplete counts those that
 // left no trace or a cut one, *events the trace events of all.
 int pyitt_collector_merge(int* incomplete, unsigned long long* events);
+// After finish: the bounded summary for stderr (top labels, a line per thread), this process's, or
+// the run's after a successful merge; NULL before finish.
+const char* pyitt_collector_brief_summary(void);
+// In the process the user started, after finish, when it is its run's only process: its summary,
+// stacks and flame graph also under the run's names (summary.txt, stacks.txt, flamegraph.html), as
+// the merge writes them for a run of several. Returns 1 when written.
+int pyitt_collector_publish_run_profile(void);
 
 #ifdef __cplusplus
 }

@@ -10,6 +10,7 @@
 #include <condition_variable>
 #include <csignal>
 #include <cstring>
+#include <ctime>
 #include <deque>
 #include <mutex>
 #include <thread>
@@ -31,7 +32,20 @@ struct ThreadEntry {
     pid_t tid;
     std::vector<Chunk> chunks;
     ThreadBuffer* live;  // nullptr once the thread exited and its records were spilled
+    std::int64_t cpu_ns = -1;  // its CPU time when it exited
 };
+
+std::int64_t cpu_ns_of(clockid_t clock) {
+    timespec ts{};
+    if (clock_gettime(clock, &ts) != 0) return -1;
+    return static_cast<std::int64_t>(ts.tv_sec) * 1'000'000'000 + ts.tv_nsec;
+}
+
+// Another live thread's CPU clock, from its tid (the kernel's encoding, as glibc's
+// pthread_getcpuclockid builds it): fails, and says unknown, once the thread is gone.
+std::int64_t thread_cpu_ns(pid_t tid) {
+    return cpu_ns_of(static_cast<clockid_t>((~static_cast<unsigned>(tid) << 3) | 6));
+}
 
 // A full array on its way to disk; the chunk (offset) is already registered in its thread's list.
 struct SpillJob {
@@ -194,7 +208,9 @@ std::uint64_t g_retained_bytes = 0;
 // Keeps or spills what the exiting thread still holds and frees its buffer, so short-lived threads
 // cost little memory.
 void retire(ThreadBuffer* b) {
+    const std::int64_t cpu_ns = cpu_ns_of(CLOCK_THREAD_CPUTIME_ID);
     std::lock_guard lock(g_mutex);
+    (*g_threads)[b->index].cpu_ns = cpu_ns;
     if (g_mode.load() == kStopped) return;  // the writer may be reading it: leak, the process is ending
     const std::uint32_t count = b->pos.load(std::memory_order_relaxed);
     const std::size_t bytes = std::size_t{count} * sizeof(Record);
@@ -309,8 +325,9 @@ std::vector<ThreadSnapshot> snapshot_threads() {
     out.reserve(g_threads->size());
     for (std::uint32_t i = 0; i < g_threads->size(); ++i) {
         ThreadEntry& e = (*g_threads)[i];
-        ThreadSnapshot s{i, e.tid, e.chunks, nullptr, 0};
+        ThreadSnapshot s{i, e.tid, e.chunks, nullptr, 0, e.cpu_ns};
         if (e.live != nullptr) {
+            s.cpu_ns = thread_cpu_ns(e.tid);
             s.tail = e.live->recs;
             s.tail_count = e.live->pos.load(std::memory_order_acquire);
         }

@@ -71,6 +71,7 @@ struct ThreadSnapshot {
     std::vector<Chunk> chunks;  // spilled runs, oldest first
     const Record* tail;         // the live buffer, [0, tail_count)
     std::uint32_t tail_count;
+    std::int64_t cpu_ns = -1;   // the thread's CPU time, at its exit or now; -1: unknown
 };
 
 // Everything recorded so far, once the spill writer has drained; call after g_mode is kStopped.

@@ -19,6 +19,7 @@
 #include "lifecycle.h"
 #include "objects.h"
 #include "record_reader.h"
+#include "profile_outputs.h"
 #include "summary.h"
 
 namespace pyitt::collector {
@@ -127,6 +128,7 @@ struct ThreadState {
     pid_t tid;
     std::vector<OpenTask> stack;
     std::string name;
+    Summary::Thread* summary = nullptr;
 };
 
 enum AsyncTag : int { kOverlapped = 1, kRegion, kFrame, kEvent };
@@ -279,7 +281,7 @@ void TraceBuilder::task_end(ThreadState& t, std::uint64_t ts, bool unfinished) {
     task.args.write(b);
     b.push_back('}');
     out_.end_event();
-    summary_.leave(task.node, dur, task.children_ns, unfinished);
+    summary_.leave(t.summary, task.node, begin_ns, end_ns, task.children_ns, unfinished);
     if (!t.stack.empty()) t.stack.back().children_ns += dur;
 }
 
@@ -395,8 +397,8 @@ void TraceBuilder::handle(const Record* r, ThreadState& t) {
         case Kind::kTaskBeginFn: {
             const Name* d = domain(r->a);
             const Name* n = r->kind == Kind::kTaskBegin ? str(r->b) : function_name(r->b);
-            Summary::Node* parent = t.stack.empty() ? summary_.root() : t.stack.back().node;
-            OpenTask task{r->ts, d, n, summary_.enter(parent, d, n), 0, {}, has_id ? id_of(ext_at(r, 0)) : Id{}};
+            Summary::Node* parent = t.stack.empty() ? nullptr : t.stack.back().node;
+            OpenTask task{r->ts, d, n, summary_.enter(t.summary, parent, d, n), 0, {}, has_id ? id_of(ext_at(r, 0)) : Id{}};
             ids_to_args(task.args);
             t.stack.push_back(std::move(task));
             break;
@@ -547,7 +549,10 @@ WriteResult write_outputs(const OutputDirectory& dir, std::uint64_t end_ticks) {
     Summary summary;
     TraceBuilder builder(out, summary, clock, pid);
     std::vector<ThreadState> threads(records.thread_count());
-    for (std::size_t i = 0; i < threads.size(); ++i) threads[i].tid = records.thread(i).tid;
+    for (std::size_t i = 0; i < threads.size(); ++i) {
+        threads[i].tid = records.thread(i).tid;
+        threads[i].summary = summary.add_thread(threads[i].tid, records.thread(i).cpu_ns);
+    }
 
     const ProcessIdentity identity = process_identity();
     // One line: the merge reads the run from it before it copies the events that follow.
@@ -571,8 +576,10 @@ WriteResult write_outputs(const OutputDirectory& dir, std::uint64_t end_ticks) {
                        what, pid, tid, json_quote(name));
     };
     meta(pid, "process_name", identity.name);
-    for (const ThreadState& t : threads)
+    for (const ThreadState& t : threads) {
         if (!t.name.empty()) meta(t.tid, "thread_name", t.name);
+        t.summary->name = t.name;
+    }
     const std::uint64_t wall_ns = clock.to_ns(end_ticks) - std::min(clock.to_ns(end_ticks), clock.to_ns(first_ticks));
     summary.set_collection(builder.collection(first_ticks));
     // For the merge of a run's processes (merge.h): who this was and its flat table, one row a line.
@@ -598,13 +605,10 @@ WriteResult write_outputs(const OutputDirectory& dir, std::uint64_t end_ticks) {
     if (index == 0 && result.error.empty()) result.error = trace_file.error();
 
     // Beside its trace: summary-<pid>-2.txt goes with trace-<pid>-2.json.
-    OutputFile summary_file(dir);
-    bool summary_ok = summary_file.stream() != nullptr && summary.write(summary_file.stream(), pid, wall_ns);
-    if (summary_ok) summary_ok = summary_file.publish_new("summary-" + stem, ".txt", result.summary_name, index) != 0;
-    if (!summary_ok) {
-        result.summary_name.clear();
-        if (result.error.empty()) result.error = summary_file.error();
-    }
+    result.profile = profile_texts(summary, pid, wall_ns, result.events, identity.name, std::max(index, 1));
+    ProfileFiles files = publish_profile(dir, result.profile, pid, std::max(index, 1));
+    result.summary_name = files.summary;
+    if (result.error.empty()) result.error = files.error;
     return result;
 }
 

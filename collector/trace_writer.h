@@ -6,12 +6,14 @@
 #include <string>
 
 #include "output_file.h"
+#include "profile_outputs.h"
 
 namespace pyitt::collector {
 
 struct WriteResult {
     unsigned long long events = 0;  // trace events recorded (metadata "M" not counted), even if unwritten
     std::string trace_name, summary_name;  // in the output directory; empty: not written
+    ProfileTexts profile;                  // the summary, its brief for stderr, stacks and flame graph
     std::string error;  // first failure, for the one-line warning
 };
 

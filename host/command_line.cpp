@@ -193,6 +193,9 @@ public:
                 ""))
             ->default_str("0")
             ->group("Run");
+        app_.add_flag("-q,--quiet", options.quiet,
+                      "At exit, print only where the output files are, not the summary (it is in summary.txt)")
+            ->group("Run");
         app_.add_flag("--version", show_version_, "Print the versions of pyitt-host, Python and pybind11, where it is installed and its default collector")
             ->group("Run");
 
@@ -706,6 +709,7 @@ std::vector<std::string> HostOptions::to_args() const {
     args.push_back("--collector=" + collector);
     if (!output_dir.empty()) args.push_back("--output=" + output_dir);
     if (verbosity != 0) args.push_back(fmt::format("--verbosity={}", verbosity));
+    if (quiet) args.push_back("--quiet");
     return args;
 }
 

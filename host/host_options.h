@@ -51,6 +51,8 @@ struct HostOptions {
     // -v N: what pyitt-host reports on stderr as it runs. 1: the collector, the output directory,
     // each child process and the start method; 2: also each code object's decision as it is made.
     int verbosity = 0;
+    // --quiet: at exit, only where the files are (no summary on stderr).
+    bool quiet = false;
 
     long long run_started_ns = 0;  // hidden: steady-clock start of the run, handed to children
     std::string trigger_report;    // hidden: where children report the trigger patterns they matched

@@ -9,9 +9,7 @@
 #include <cstring>
 #include <ctime>
 #include <filesystem>
-#include <fstream>
 #include <mutex>
-#include <sstream>
 #include <string_view>
 #include <system_error>
 #include <pwd.h>
@@ -98,13 +96,6 @@ std::string prepare_output_dir(const std::string& requested, const char* given_b
     return fs::absolute(requested, error).lexically_normal().string();
 }
 
-std::string read_file(const std::string& path) {
-    std::ifstream in(path);
-    std::ostringstream text;
-    text << in.rdbuf();
-    return text.str();
-}
-
 // trace-<pid>.json and unfinished-<pid>.txt: the processes that recorded into the directory.
 int count_process_files(const std::string& dir) {
     int count = 0;
@@ -149,7 +140,7 @@ std::string program_label(const std::vector<std::string>& python_argv) {
 
 Session::Session(HostOptions& options, const std::vector<std::string>& python_argv, const HostPaths& paths,
                  bool is_child)
-    : is_child_(is_child), started_pid_(::getpid()) {
+    : is_child_(is_child), started_pid_(::getpid()), quiet_(options.quiet) {
     const char* inherited = std::getenv(kCollectorVariable);
     const bool vtune_collector = inherited != nullptr && *inherited != '\0';
     const std::string& choice = options.collector;
@@ -268,17 +259,27 @@ void Session::report() {
     const char* trace = nullptr;
     if (auto* trace_path = collector_function<const char*()>("pyitt_collector_trace_path")) trace = trace_path();
     if (trace != nullptr && count_process_files(output_dir_) > 1 && report_run(events)) return;
-    if (auto* summary_path = collector_function<const char*()>("pyitt_collector_summary_path")) {
-        if (const char* path = summary_path()) pyitt::write_stderr(read_file(path));
-    }
+    // Alone in its run: its own summary, stacks and flame graph are the run's.
+    bool run_profile = false;
+    if (auto* publish = collector_function<int()>("pyitt_collector_publish_run_profile")) run_profile = publish() != 0;
+    print_brief_summary();
     const std::string shown_dir = shown_output_dir();
     if (trace == nullptr) {
         pyitt::print_stderr("pyitt-host: {} ITT events recorded, but the trace could not be written in {}/ (see above)\n",
                    events, shown_dir);
         return;
     }
-    pyitt::print_stderr("pyitt-host: {} ITT events from this process, trace in {}/ (open {} in https://ui.perfetto.dev)\n", events,
-               shown_dir, fs::path(trace).filename().string());
+    pyitt::print_stderr("pyitt-host: {} ITT events from this process, trace in {}/ (open {} in https://ui.perfetto.dev){}\n",
+                        events, shown_dir, fs::path(trace).filename().string(),
+                        run_profile ? "; summary.txt, flame graph flamegraph.html, collapsed stacks stacks.txt (ns)" : "");
+}
+
+// The bounded summary (the whole one is in summary.txt), unless --quiet.
+void Session::print_brief_summary() const {
+    if (quiet_) return;
+    if (auto* brief = collector_function<const char*()>("pyitt_collector_brief_summary")) {
+        if (const char* text = brief()) pyitt::write_stderr(text);
+    }
 }
 
 // The output directory as the user would type it from here: relative when it is under the current
@@ -307,9 +308,10 @@ bool Session::report_run(unsigned long long own_events) {
         return true;
     }
     if (processes == 1) return false;
-    pyitt::write_stderr(read_file((fs::path(output_dir_) / "summary.txt").string()));
+    print_brief_summary();
     pyitt::print_stderr("pyitt-host: {} ITT events from {} processes{} in {}/ (open trace.json in "
-                       "https://ui.perfetto.dev)\n",
+                       "https://ui.perfetto.dev; summary.txt, flame graph flamegraph.html, collapsed stacks "
+                       "stacks.txt (ns))\n",
                events, processes,
                incomplete > 0 ? fmt::format(" ({} with an incomplete trace: see summary.txt)", incomplete) : std::string(),
                shown_dir);

@@ -44,6 +44,7 @@ private:
     void report();
 
     bool report_run(unsigned long long own_events);
+    void print_brief_summary() const;
     std::string shown_output_dir() const;
 
     bool uses_builtin_collector_ = false;
@@ -54,6 +55,7 @@ private:
     long started_pid_ = 0;
     std::string output_dir_;
     bool output_dir_given_absolute_ = false;  // shown absolute, as the user gave it
+    bool quiet_ = false;                      // --quiet: no summary on stderr
 };
 
 // The built-in collector library: beside the host in a build tree, under ../lib/pyitt-host once

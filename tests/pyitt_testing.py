@@ -5,8 +5,9 @@ from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
 
-# What pyitt-host itself adds at exit on stderr: the built-in collector's summary and where it went.
-HOST_REPORT = re.compile(r"^pyitt summary[:,] .*?^pyitt-host: \d+ ITT events [^\n]*\n", re.S | re.M)
+# What pyitt-host itself adds at exit on stderr: the built-in collector's summary (none with --quiet)
+# and where it went.
+HOST_REPORT = re.compile(r"^(?:pyitt summary[:,] .*?)?^pyitt-host: \d+ ITT events [^\n]*\n", re.S | re.M)
 
 
 def without_host_report(stderr: str) -> str:

@@ -94,7 +94,8 @@ def test_sequence_runs_cleanly(sequence_run):
     assert sequence_run.proc.returncode == 0, sequence_run.proc.stderr
     assert sequence_run.proc.stdout == ""
     assert sequence_run.proc.stderr == ""
-    assert sorted(p.name.split("-")[0] for p in sequence_run.out_dir.iterdir()) == ["summary", "trace"]
+    assert sorted(p.name.split("-")[0] for p in sequence_run.out_dir.iterdir()) == [
+        "flamegraph", "stacks", "summary", "trace"]
 
 
 def test_sequence_tasks_counts_and_nesting(sequence_run):
@@ -182,10 +183,14 @@ def test_sequence_summary(sequence_run):
     pid, _ = sequence_run.only_trace()
     text = sequence_run.summary(pid)
     lines = text.splitlines()
-    assert re.match(rf"pyitt summary: pid {pid}, wall time \d+\.\d+ ms", lines[0])
+    assert re.match(rf"pyitt summary: pid {pid}, wall time \d+\.\d+ ms, (\d+) task label\(s\)", lines[0])
     assert all(len(line) <= 100 for line in lines)
-    assert len(re.findall(r"^label ", text, re.M)) == 2 and "inclusive(ms)" in text and "exclusive(ms)" in text
-    tree_part, flat_part = text.split("Flat", 1)
+    # a call tree per thread that ran tasks (the main one and 4 workers), then the flat table
+    assert len(re.findall(r"^Call tree of thread \d+", text, re.M)) == 5
+    assert len(re.findall(r"^label ", text, re.M)) == 6 and "inclusive(ms)" in text and "exclusive(ms)" in text
+    assert len(re.findall(r"^  thread \d+ .*: \d+ task\(s\), wall .*, CPU \d", text, re.M)) == 5
+    tree_part, flat_part = text.split("\nFlat", 1)
+    main_tree = tree_part.split("Call tree of thread")[1]
 
     def row(part, label):
         for line in part.splitlines():
@@ -195,18 +200,25 @@ def test_sequence_summary(sequence_run):
         raise AssertionError(f"{label} not in\n{part}")
 
     # label count depth inclusive exclusive %
-    assert row(tree_part, "outer")[1:3] == ["12", "0"]
-    assert row(tree_part, "inner")[1:3] == ["12", "1"]
-    assert row(tree_part, "leaf")[1:3] == ["12", "2"]
+    # each of the 4 workers ran 3 outer > inner > leaf: its own tree, the flat table adds them up
+    assert row(tree_part, "outer")[1:3] == ["3", "0"]
+    assert row(tree_part, "inner")[1:3] == ["3", "1"]
+    assert row(tree_part, "leaf")[1:3] == ["3", "2"]
+    assert row(flat_part, "outer")[1:3] == ["12", "0"]
     assert re.search(r"\n {4}leaf ", tree_part)  # indentation shows depth
     assert row(flat_part, "leaf")[1:3] == ["12", "2"]
     main = row(flat_part, "main")
     assert float(main[3]) >= float(main[4]) >= 0 and 0 < float(main[5]) <= 100
+    for line in tree_part.splitlines():  # incl% of a thread's own wall time: never above 100
+        if re.match(r"^\s*\S.* \d+\*? +\d+ +[\d.]+ +[\d.]+ +[\d.]+$", line):
+            assert float(line.split()[-1]) <= 100.0, line
     flat_rows = [l.split() for l in flat_part.splitlines()[3:] if l.strip()]
     exclusive = [float(r[-2]) for r in flat_rows]
     assert exclusive == sorted(exclusive, reverse=True)
+    assert abs(sum(float(r[-1]) for r in flat_rows) - 100) < 0.5  # excl%: shares of all exclusive time
+    assert int(re.search(r"(\d+) task label", lines[0]).group(1)) == len(flat_rows)
     assert "::" not in text  # one domain: bare names
-    assert re.search(r"\n  L{44}\.\.\. ", tree_part)  # long labels are cut, not the columns
+    assert re.search(r"\n *L{10,}\.\.\.L{20,} ", main_tree)  # long labels are cut in the middle, not the columns
 
 
 # ---- several static parts ----
@@ -315,7 +327,7 @@ def test_current_directory_without_output_dir(emitter, collector, tmp_path):
     cwd.mkdir()
     run = run_emitter(emitter, collector, tmp_path, "exit-code", 0, cwd=cwd, output_dir=False)
     assert run.proc.returncode == 0 and run.proc.stdout == ""
-    assert sorted(p.name.split("-")[0] for p in cwd.iterdir()) == ["summary", "trace"]
+    assert sorted(p.name.split("-")[0] for p in cwd.iterdir()) == ["flamegraph", "stacks", "summary", "trace"]
 
 
 @pytest.mark.parametrize("status", [0, 3])
@@ -387,7 +399,9 @@ def test_exports_every_api_and_nothing_else(collector):
     expected = {f"__itt_{a}" for a in apis} | {"__itt_api_init", "__itt_api_fini", "pyitt_collector_finish",
                                               "pyitt_collector_trace_path", "pyitt_collector_summary_path",
                                                   "pyitt_collector_set_process_name", "pyitt_collector_merge",
-                                                  "pyitt_collector_set_end_signal"}
+                                                  "pyitt_collector_set_end_signal",
+                                                  "pyitt_collector_brief_summary",
+                                                  "pyitt_collector_publish_run_profile"}
     assert exported == expected
 
 

@@ -124,6 +124,14 @@ TEST(CollectionControl, OptionsSurviveTheTripToAChild) {
     EXPECT_EQ(got.run_started_ns, 123456789);
 }
 
+TEST(CommandLine, QuietReachesChildren) {
+    const HostOptions quiet = parse_invocation({"pyitt-host", "-q", "x.py"}, nullptr).options;
+    EXPECT_TRUE(quiet.quiet);
+    EXPECT_TRUE(parse_host_options(quiet.to_args()).quiet);
+    const HostOptions loud = parse_invocation({"pyitt-host", "x.py"}, nullptr).options;
+    EXPECT_FALSE(parse_host_options(loud.to_args()).quiet);
+}
+
 TEST(CollectionControl, UnsetTimesStayUnset) {
     const HostOptions options = parse_invocation({"pyitt-host", "x.py"}, nullptr).options;
     const HostOptions child = parse_host_options(options.to_args());

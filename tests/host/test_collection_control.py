@@ -41,7 +41,7 @@ class Trace:
     def collection_line(self):
         """(paused ms, pauses, resumes, detached-at ms or None) from the summary's header."""
         text = self.summary.read_text()
-        m = re.search(r"^collection paused (\S+) ms \(\S+%\): (\d+) pause\(s\), (\d+) resume\(s\)"
+        m = re.search(r"^collection paused (\S+) ms \(\S+% of the wall time\): (\d+) pause\(s\), (\d+) resume\(s\)"
                       r"(?:; detached at (\S+) ms)?$", text, re.M)
         assert m, text
         return float(m.group(1)), int(m.group(2)), int(m.group(3)), m.group(4) and float(m.group(4))
