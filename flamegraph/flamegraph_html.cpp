@@ -129,7 +129,8 @@ constexpr std::string_view kPageScript = R"PAGE(</script>
         const t = document.createElementNS(svgNS, "text");
         t.setAttribute("x", (x + 3).toFixed(2));
         t.setAttribute("y", y + rowHeight - 5);
-        t.textContent = name[i].length <= fits ? name[i] : name[i].slice(0, fits - 2) + "..";
+        const label = i === 0 ? "all: " + amount(total[0]) : name[i];
+        t.textContent = label.length <= fits ? label : label.slice(0, fits - 2) + "..";
         g.appendChild(t);
       }
       chart.appendChild(g);

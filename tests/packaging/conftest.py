@@ -39,7 +39,7 @@ def check_fib_run(user_env, python_exe):
         assert result.returncode == 0, result.stderr
         assert result.stdout == run([python_exe, sample], env=user_env, cwd=cwd).stdout != ""
         assert re.search(r"^pyitt summary", result.stderr, re.M), result.stderr
-        assert re.search(rf"^fib +{FIB_CALLS} ", result.stderr, re.M), result.stderr
+        assert re.search(rf"^fib \(recursive, depth 1-20\) +{FIB_CALLS} ", result.stderr, re.M), result.stderr
         [trace] = (cwd / "pyitt-output").glob("fib-*/trace-*.json")
         events = json.loads(trace.read_text())["traceEvents"]
         assert sum(1 for e in events if e.get("name") == "fib" and e.get("ph") in ("X", "B")) == FIB_CALLS
