@@ -21,8 +21,13 @@ Summary::Thread* Summary::add_thread(pid_t tid, std::int64_t cpu_ns) {
 }
 
 Summary::Node* Summary::enter(Thread* thread, Node* parent, const Name* domain, const Name* name) {
+    if (parent != nullptr && parent->domain == domain && parent->name == name) {  // direct recursion: no lookup
+        parent->running += 1;
+        parent->recursion = std::max(parent->recursion, parent->running);
+        return parent;
+    }
     const LabelKey label{domain, name};
-    auto& running = running_[thread];
+    auto& running = thread->running;
     if (auto it = running.find(label); it != running.end()) {  // recursion: stays in the outer call's node
         Node* n = it->second;
         n->running += 1;
@@ -58,7 +63,7 @@ void Summary::leave(Thread* thread, Node* node, std::uint64_t begin_ns, std::uin
     if (node->running > 0) node->running -= 1;
     if (node->running == 0) {
         node->inclusive_ns += inclusive;
-        running_[thread].erase(LabelKey{node->domain, node->name});
+        thread->running.erase(LabelKey{node->domain, node->name});
     }
     if (node->depth == 0 && node->running == 0) {
         thread->first_ns = std::min(thread->first_ns, begin_ns);

@@ -21,6 +21,17 @@ class FrameTree;
 namespace pyitt::collector {
 
 class Summary {
+    struct LabelKey {
+        const void* domain;
+        const void* name;
+        bool operator==(const LabelKey& o) const { return domain == o.domain && name == o.name; }
+    };
+    struct LabelHash {
+        std::size_t operator()(const LabelKey& k) const {
+            return std::hash<const void*>()(k.domain) * 31 + std::hash<const void*>()(k.name);
+        }
+    };
+
 public:
     // One label at one place of a thread's call tree. A label called again while it runs (recursion,
     // direct or through others) stays in its node: `recursion` is the deepest nesting seen (1: none).
@@ -43,6 +54,7 @@ public:
         std::uint64_t first_ns = UINT64_MAX, last_ns = 0;  // from its first task's begin to its last end
         std::uint64_t tasks = 0;
         Node root;
+        std::unordered_map<LabelKey, Node*, LabelHash> running;  // the node of each label running now
         std::uint64_t wall_ns() const { return last_ns > first_ns ? last_ns - first_ns : 0; }
     };
 
@@ -90,16 +102,6 @@ public:
     void add_frames(flamegraph::FrameTree& tree) const;
 
 private:
-    struct LabelKey {
-        const Name* domain;
-        const Name* name;
-        bool operator==(const LabelKey& o) const { return domain == o.domain && name == o.name; }
-    };
-    struct LabelHash {
-        std::size_t operator()(const LabelKey& k) const {
-            return std::hash<const void*>()(k.domain) * 31 + std::hash<const void*>()(k.name);
-        }
-    };
     struct ChildKey {
         const Node* parent;
         LabelKey label;
@@ -115,8 +117,6 @@ private:
     std::vector<std::unique_ptr<Thread>> threads_;
     std::vector<std::unique_ptr<Node>> nodes_;
     std::unordered_map<ChildKey, Node*, ChildHash> children_;
-    // Per thread: the node of each label that is running now (for recursion).
-    std::unordered_map<const Thread*, std::unordered_map<LabelKey, Node*, LabelHash>> running_;
     bool qualify() const;  // "domain::name" labels: only when several domains ran tasks
     mutable int qualify_ = -1;  // computed on first use, once the tree is complete
 };
