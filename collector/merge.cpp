@@ -266,6 +266,11 @@ private:
             if (p.trace_file.empty()) continue;
             const std::string summary = read_text(dir_.fd, sibling_file(p.trace_file, "summary-", ".txt"), kMaxSummaryBytes);
             // Its "Threads" section: one "  thread <tid> <name>: ..." line each, up to a blank line.
+            if (summary.compare(0, 14, "pyitt summary:") == 0) {
+                const std::size_t line = summary.find('\n');
+                if (line != std::string::npos && summary.compare(line + 1, 18, "collection paused ") == 0)
+                    p.collection = summary.substr(line + 1, summary.find('\n', line + 1) - line - 1);
+            }
             const std::size_t section = summary.find("\nThreads (");
             if (section != std::string::npos) {
                 std::size_t begin = summary.find('\n', section + 1);

@@ -64,6 +64,7 @@ void processes_section(Out& out, const RunSummaryInput& run, std::size_t max_pro
         else
             fmt::format_to(o, "{:>8} {:>8} {:<36} {:>10} {:>12.3f}  {}\n", p.pid, p.parent, name, p.events,
                            ms(p.wall_ns), trace_note(p));
+        if (!p.collection.empty()) fmt::format_to(o, "{:>17} {}\n", "", p.collection);
         for (const std::string& line : p.threads) {
             if (threads_shown < max_threads) {
                 fmt::format_to(o, "{:>17} {}\n", "", line);

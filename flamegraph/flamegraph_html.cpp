@@ -47,7 +47,7 @@ body { margin: 0; padding: 8px 10px; font: 12px monospace; background: #f8f8f4; 
 <button id="reset" type="button" disabled>Reset zoom</button>
 <input id="search" type="search" placeholder="Search (text or regex), Enter" aria-label="search frames"></div>
 <svg id="chart" xmlns="http://www.w3.org/2000/svg" height="20"></svg>
-<div id="status">Click a frame to zoom on it, the top frame to zoom out. Ctrl+F or / to search.</div>
+<div id="status">Click a frame to zoom on it, the top frame to zoom out. Ctrl+F or / to search, Esc to reset.</div>
 <script type="application/json" id="frames">)PAGE";
 
 // The data: {"title", "unit", "names": [...], "frames": [name, parent, self, ...]}, parents before
@@ -191,6 +191,13 @@ constexpr std::string_view kPageScript = R"PAGE(</script>
       searchBox.focus();
     }
   });
+  document.addEventListener("keydown", (e) => {
+    if (e.key !== "Escape") return;
+    searchBox.value = "";
+    zoom = 0;
+    search("");
+  });
+  if (total[0] === 0) status.textContent = "Nothing to show: no task was recorded (the summary says why).";
   window.addEventListener("resize", draw);
   window.flamegraph = { zoom: (i) => { zoom = i; draw(); }, search: search };
   draw();

@@ -60,7 +60,8 @@ def flame_run(host, tmp_path_factory):
 
 
 def browse(chromium, tmp, page, *args):
-    result = run([chromium, "--headless", "--no-sandbox", "--disable-gpu", "--no-first-run", "--hide-scrollbars",
+    result = run([chromium, "--headless", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--no-first-run",
+                  "--hide-scrollbars",
                   f"--user-data-dir={tmp / 'profile'}", f"--window-size={WIDTH},{HEIGHT}", *args, page.as_uri()],
                  cwd=tmp, timeout=60)
     assert result.returncode == 0, result.stderr
