@@ -1,6 +1,11 @@
-"""Workloads for call_overhead.py. `python workloads.py WORKLOAD MODE` runs one and prints the
-seconds it took (start-up and exit excluded), so every tool is timed on the same code."""
+"""Workloads for call_overhead.py and speed_table.py. `python workloads.py WORKLOAD MODE` runs one and
+prints the seconds it took (start-up and exit excluded), so every tool is timed on the same code.
+MODE: bare, cprofile, setprofile, decorators (pyitt.task on the hot functions), viztracer, yappi,
+or builtin-profile (the hot functions decorated with the `profile` that pyitt-host -b or kernprof -b
+put in builtins)."""
+import builtins
 import sys
+import threading
 import time
 
 
@@ -52,29 +57,61 @@ def numeric(n):
     return acc
 
 
-WORKLOADS = {"fib": (fib, 27), "mixed": (mixed, 10000), "numeric": (numeric, 3_000_000)}
-HOT = {"fib": ["fib"], "mixed": ["Ledger.record", "Ledger.recent_total", "settle"], "numeric": []}
+def callee(i):
+    return i * 2 + 1
 
 
-def decorate_hot(workload):
-    import pyitt
+def worker(n):
+    total = 0
+    for i in range(n):
+        total += callee(i)
+    return total
+
+
+def threads(calls):
+    """8 threads of small calls (`callee` is the hot one)."""
+    pool = [threading.Thread(target=worker, args=(calls // 8,)) for _ in range(8)]
+    for thread in pool:
+        thread.start()
+    for thread in pool:
+        thread.join()
+
+
+WORKLOADS = {"fib": (fib, 27), "mixed": (mixed, 10000), "numeric": (numeric, 3_000_000),
+             "threads": (threads, 400_000)}
+HOT = {"fib": ["fib"], "mixed": ["Ledger.record", "Ledger.recent_total", "settle"], "numeric": [],
+       "threads": ["callee"]}
+
+
+def decorate_hot(workload, decorator):
     for name in HOT[workload]:
         if "." in name:
             cls, method = name.split(".")
             owner = globals()[cls]
-            setattr(owner, method, pyitt.task(getattr(owner, method)))
+            setattr(owner, method, decorator(getattr(owner, method)))
         else:
-            globals()[name] = pyitt.task(globals()[name])
+            globals()[name] = decorator(globals()[name])
 
 
 def main():
     workload, mode = sys.argv[1], sys.argv[2]
     func, arg = WORKLOADS[workload]
     if mode == "decorators":
-        decorate_hot(workload)
+        import pyitt
+        decorate_hot(workload, pyitt.task)
+        func = globals()[func.__name__]
+    elif mode == "builtin-profile":
+        decorate_hot(workload, builtins.profile)
         func = globals()[func.__name__]
     profiler = None
-    if mode == "cprofile":
+    if mode == "viztracer":
+        import viztracer
+        profiler = viztracer.VizTracer(verbose=0, tracer_entries=4_000_000)
+        profiler.start()
+    elif mode == "yappi":
+        import yappi
+        yappi.start()
+    elif mode == "cprofile":
         import cProfile
         profiler = cProfile.Profile()
         profiler.enable()
@@ -87,7 +124,11 @@ def main():
     func(arg)
     elapsed = time.perf_counter() - start
     sys.setprofile(None)
-    if profiler is not None:
+    if mode == "viztracer":
+        profiler.stop()
+    elif mode == "yappi":
+        yappi.stop()
+    elif profiler is not None:
         profiler.disable()
     print(f"{elapsed:.6f}")
 
