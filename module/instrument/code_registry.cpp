@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "hooks.h"
+#include "profile_regions.h"
 #include "qualname.h"
 #include "thread_state.h"
 #include "stderr_line.h"
@@ -89,6 +90,20 @@ struct Registry {
 };
 
 Registry* g_registry = nullptr;
+
+// Code objects marked as regions before their first run, each held until it is decided (so that
+// its address is not reused meanwhile). Touched with the GIL held only.
+std::unordered_map<PyCodeObject*, RegionMark>* g_pending_regions = nullptr;
+
+RegionMark take_pending_region(PyCodeObject* code) {
+    if (g_pending_regions == nullptr) return RegionMark::kNone;
+    const auto found = g_pending_regions->find(code);
+    if (found == g_pending_regions->end()) return RegionMark::kNone;
+    const RegionMark region = found->second;
+    g_pending_regions->erase(found);
+    Py_DECREF(code);  // the running frame holds it too
+    return region;
+}
 
 void free_code_info(void* info) { delete static_cast<CodeInfo*>(info); }
 
@@ -293,7 +308,8 @@ CodeInfo* code_info_slow(PyCodeObject* code, PyObject* globals) {
     }
     info->decision = verdict.decision;
     info->trigger = trigger;
-    info->passive = info->decision == CodeInfo::kSkip && trigger == Trigger::kNone;
+    info->region = take_pending_region(code);
+    info->passive = info->decision == CodeInfo::kSkip && trigger == Trigger::kNone && info->region == RegionMark::kNone;
     if (info->decision == CodeInfo::kRecord) {
         info->label_per_call = r.config.label_args;
         info->name = utf8(qualname.ptr());
@@ -324,6 +340,28 @@ CodeInfo* code_info_slow(PyCodeObject* code, PyObject* globals) {
         return &skip;
     }
     return info.release();
+}
+
+void mark_region_code(PyCodeObject* code, RegionMark region) {
+    void* extra = nullptr;
+#if PY_VERSION_HEX >= 0x030C0000
+    PyUnstable_Code_GetExtra(reinterpret_cast<PyObject*>(code), g_extra_index, &extra);
+#else
+    _PyCode_GetExtra(reinterpret_cast<PyObject*>(code), g_extra_index, &extra);
+#endif
+    if (extra != nullptr) {  // decided already
+        auto* info = static_cast<CodeInfo*>(extra);
+        info->region = region;
+        info->passive = false;
+        return;
+    }
+    if (g_pending_regions == nullptr) g_pending_regions = new std::unordered_map<PyCodeObject*, RegionMark>();
+    const auto [it, inserted] = g_pending_regions->try_emplace(code, region);
+    if (inserted) {
+        Py_INCREF(code);
+    } else {
+        it->second = region;
+    }
 }
 
 void ensure_domain() {

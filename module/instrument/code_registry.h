@@ -22,7 +22,8 @@ struct CodeInfo {
     };
     Decision decision = kSkip;
     Trigger trigger = Trigger::kNone;  // decided apart from the filters: -R fib --resume-on solve
-    // Not a task and not a trigger: the hooks' one test (and sys.monitoring may DISABLE it).
+    RegionMark region = RegionMark::kNone;  // a function decorated with profile / noprofile
+    // Not a task, not a trigger, not a region: the hooks' one test (and sys.monitoring may DISABLE it).
     bool passive = true;
     bool label_per_call = false;  // --label args: the label depends on the arguments
     itt::StringHandle* handle = nullptr;  // made by the first call recorded: see recorded_handle()

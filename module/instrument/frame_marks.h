@@ -7,15 +7,18 @@
 
 #include "code_registry.h"
 #include "hooks.h"
+#include "profile_regions.h"
 #include "thread_state.h"
 #include "triggers.h"
 
 namespace pyitt::instrument {
 
-// A Python frame starts (the current frame is the one starting). A trigger switches before the
-// frame's own task begins, and back after it ends.
+// A Python frame starts (the current frame is the one starting). A decorated function's region is
+// entered first, then a trigger switches, both before the frame's own task begins; they are undone
+// in the reverse order after it ends.
 inline void begin_frame(ThreadState* state, PyCodeObject* code, CodeInfo* info) {
     FrameMark::Kind kind = FrameMark::kSkipped;
+    if (info->region != RegionMark::kNone) enter_region(state, info->region);
     if (info->trigger != Trigger::kNone) enter_trigger(state, info->trigger);
     if (info->decision == CodeInfo::kExcludeSubtree) {
         ++state->suppress;
@@ -37,7 +40,7 @@ inline void begin_frame(ThreadState* state, PyCodeObject* code, CodeInfo* info) 
         itt::task_begin(g_domain, itt::kNullId, itt::kNullId, handle);
         kind = FrameMark::kRecorded;
     }
-    state->frames.push_back({code, kind, info->trigger});
+    state->frames.push_back({code, kind, info->trigger, info->region});
 }
 
 inline void end_mark(ThreadState* state, const FrameMark& mark) {
@@ -47,6 +50,7 @@ inline void end_mark(ThreadState* state, const FrameMark& mark) {
         --state->suppress;
     }
     if (mark.trigger != Trigger::kNone) leave_trigger(state, mark.trigger);
+    if (mark.region != RegionMark::kNone) leave_region(state, mark.region);
 }
 
 // A Python frame ends. A frame that started before instrumentation has no mark. A missing end

@@ -12,6 +12,7 @@
 
 #include "code_registry.h"
 #include "instrumenter.h"
+#include "profile_regions.h"
 #include "thread_state.h"
 #include "triggers.h"
 
@@ -88,6 +89,19 @@ PyObject* evaluate_selected(PyThreadState* thread, Frame* frame, int throwflag, 
     return result;
 }
 
+// A function decorated with profile / noprofile: each run of it is inside its region, entered
+// before its trigger and its task. Creating a generator (3.11) is not a run.
+[[gnu::noinline]] PyObject* evaluate_region(PyThreadState* thread, Frame* frame, int throwflag, PyCodeObject* code,
+                                            CodeInfo* info) {
+    ThreadState* state = thread_state();
+    const bool run = !only_creates_generator(frame, code);
+    if (run) enter_region(state, info->region);
+    PyObject* result = info->trigger != Trigger::kNone ? evaluate_trigger(thread, frame, throwflag, code, info)
+                                                       : evaluate_selected(thread, frame, throwflag, code, info, state);
+    if (run) leave_region(state, info->region);
+    return result;
+}
+
 // Every Python call evaluated through this hook is a C call too (3.11 no longer nests its own), so
 // a recursion python runs on the heap runs here on the thread's C stack. Near its end the call
 // gets python's RecursionError instead of a crash. Each thread's floor is found on its first call;
@@ -129,6 +143,7 @@ PyObject* evaluate(PyThreadState* thread, Frame* frame, int throwflag) {
     }
     CodeInfo* info = code_info(code, globals_of(frame));
     if (info->passive) return _PyEval_EvalFrameDefault(thread, frame, throwflag);
+    if (info->region != RegionMark::kNone) return evaluate_region(thread, frame, throwflag, code, info);
     if (info->trigger != Trigger::kNone) return evaluate_trigger(thread, frame, throwflag, code, info);
     return evaluate_selected(thread, frame, throwflag, code, info, thread_state());
 }

@@ -12,6 +12,7 @@
 
 #include "code_registry.h"
 #include "hooks.h"
+#include "profile_regions.h"
 #include "thread_state.h"
 #include "triggers.h"
 #include "stderr_line.h"
@@ -92,6 +93,30 @@ def _has_code_flag(func, flag):
         func = func.func
     code = getattr(getattr(func, "__func__", func), "__code__", None)
     return code is not None and bool(code.co_flags & flag)
+
+_FunctionType = type(after_import)
+
+def decorate_marked(region, func, mark):
+    """What decorate does, natively: a plain function becomes a copy of itself with a code object
+    of its own, marked (mark(code)) so that the call hooks enter `region` around every run of it
+    (each resumption of a generator or coroutine), without a wrapper's call. The function itself
+    is left as it was. Anything else is wrapped."""
+    if isinstance(func, (staticmethod, classmethod)):
+        return type(func)(decorate_marked(region, func.__func__, mark))
+    if type(func) is not _FunctionType:
+        return decorate(region, func)
+    code = func.__code__.replace()
+    copy = _FunctionType(code, func.__globals__, func.__name__, func.__defaults__, func.__closure__)
+    copy.__kwdefaults__ = func.__kwdefaults__
+    for name in ("__module__", "__qualname__", "__doc__", "__annotations__", "__type_params__"):
+        try:
+            setattr(copy, name, getattr(func, name))
+        except AttributeError:  # __type_params__ before 3.12
+            pass
+    copy.__dict__.update(func.__dict__)
+    copy.__wrapped__ = func  # as functools.wraps says
+    mark(code)
+    return copy
 
 def decorate(region, func):
     """Wraps func so that `region` is entered around every run of it (each resumption for
@@ -202,32 +227,21 @@ py::module_ support_module() {
 // profile regions are also active regions: a resume trigger, so collection runs exactly inside them.
 struct Region {
     bool profile;
-    void enter() {
-        ThreadState* state = thread_state();
-        if (profile) {
-            if (state->profile_depth++ == 0 && g_config.builtin_regions) {
-                enter_trigger(state, Trigger::kResume);
-                --state->suppress;
-            }
-        } else {
-            ++state->suppress;
-        }
-    }
-    void exit() {
-        ThreadState* state = thread_state();
-        if (profile) {
-            if (state->profile_depth > 0 && --state->profile_depth == 0 && g_config.builtin_regions) {
-                ++state->suppress;
-                leave_trigger(state, Trigger::kResume);
-            }
-        } else {
-            --state->suppress;
-        }
+    RegionMark mark() const { return profile ? RegionMark::kProfile : RegionMark::kNoProfile; }
+    void enter() { enter_region(thread_state(), mark()); }
+    void exit() { leave_region(thread_state(), mark()); }
+    py::object decorate(py::object self, py::object func) const {
+        if (!g_hooks_mark_regions) return support_module().attr("decorate")(self, func);
+        const RegionMark region = mark();
+        return support_module().attr("decorate_marked")(self, func, py::cpp_function([region](py::handle code) {
+            mark_region_code(reinterpret_cast<PyCodeObject*>(code.ptr()), region);
+        }));
     }
 };
 
 // pyitt.instrumenter.enable() / disable(): the thread's switch inside a block or a function.
 struct Switch {
+    py::object decorate(py::object self, py::object func) const { return support_module().attr("decorate")(self, func); }
     bool on;
     void enter() {
         ThreadState* state = thread_state();
@@ -255,7 +269,7 @@ void bind_block(py::class_<T>& cls) {
         .def("__call__",
              [](py::object self, py::object func) {
                  Busy busy(thread_state());  // functools at work: not the program's calls
-                 return support_module().attr("decorate")(self, func);
+                 return self.cast<const T&>().decorate(self, func);
              },
              py::arg("func"), "Use as a decorator: the same, around every run of func.");
 }
@@ -297,6 +311,7 @@ void define(py::module_& module) {
 
 void start(const Config& config) {
     g_config = config;
+    g_builtin_regions = config.builtin_regions;
     if (ThreadState* state = t_state) {  // the main thread may have used the API already
         state->suppress = (state->enabled ? 0 : 1) + (config.builtin_regions && state->profile_depth == 0 ? 1 : 0);
     }
@@ -320,6 +335,7 @@ void start(const Config& config) {
 
     bool setprofile_needed = false;
     bool python_hooked = install_monitoring(config) || install_eval_frame();
+    g_hooks_mark_regions = python_hooked;
     if (!python_hooked) {
         pyitt::print_stderr(
                    "pyitt-host: warning: another tool owns the fast call hook; using PyEval_SetProfile, "

@@ -15,12 +15,16 @@ struct CodeInfo;
 // to the process-wide collection switch (triggers.h).
 enum class Trigger : unsigned char { kNone, kResume, kPause };
 
+// A decorated function's code object: each run of it is a `profile` or `noprofile` region.
+enum class RegionMark : unsigned char { kNone, kProfile, kNoProfile };
+
 // One entry per Python frame start seen through sys.monitoring, so that every end matches its
 // begin even when recording is switched on or off in between.
 struct FrameMark {
     PyCodeObject* code;
     enum Kind : unsigned char { kSkipped, kRecorded, kExcludedRoot } kind;
     Trigger trigger = Trigger::kNone;  // left on the frame's end, after its task ends
+    RegionMark region = RegionMark::kNone;  // left last, after the trigger
 };
 
 struct ThreadState {

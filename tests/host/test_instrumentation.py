@@ -216,6 +216,49 @@ def test_profile_decorates_generators_and_coroutines(trace_of):
     assert counts["gen"] == 4 and counts["coro"] == 2
 
 
+def test_profile_marks_functions_keeping_what_they_are(trace_of):
+    source = """
+        import asyncio
+        def step(): pass
+        def plain(x, *, k=2):
+            "doc"
+            step()
+            return x + k
+        profiled = profile(plain)
+        class C:
+            @profile
+            def method(self): step()
+            @staticmethod
+            @profile
+            def static(): step()
+            @profile
+            @classmethod
+            def cls(c): step()
+        def make(n):
+            @profile
+            def inner():
+                step()
+                return n
+            return inner
+        @profile
+        async def agen():
+            for i in range(2):
+                step()
+                yield i
+        async def consume():
+            return [i async for i in agen()]
+        assert profiled(1) == 3 and profiled(1, k=5) == 6
+        assert (profiled.__name__, profiled.__doc__, profiled.__wrapped__) == ("plain", "doc", plain)
+        plain(0)  # the function itself is not a region
+        C().method(); C.static(); C.cls()
+        assert make(7)() == 7 and make(8)() == 8
+        assert asyncio.run(consume()) == [0, 1]
+    """
+    counts = trace_of("-b", source=source).counts()
+    assert counts == {"plain": 2, "C.method": 1, "C.static": 1, "C.cls": 1, "make.<locals>.inner": 2, "agen": 3,
+                      "step": 9}
+
+
 def test_from_pyitt_import_profile_runs_under_plain_python(build_dir, python_exe, clean_env, tmp_path):
     script = tmp_path / "prog.py"
     script.write_text("from pyitt import profile\n@profile\ndef f():\n    return 3\nwith profile:\n    print(f())\n")
