@@ -204,8 +204,7 @@ void prepare_child_processes(const HostOptions& options, bool is_child, bool ext
         globals["options_variable"] = kChildOptionsVariable;
         globals["after_import"] = py::cpp_function(
             [](const std::string& name, py::object adjust) { pyitt::instrument::after_import(name.c_str(), adjust); });
-        py::module_ builtins = py::module_::import("builtins");
-        builtins.attr("exec")(builtins.attr("compile")(kSupportSource, "<pyitt-host children>", "exec"), globals);
+        pyitt::instrument::exec_source(kSupportSource, "<pyitt-host children>", globals);
         globals["install"]();
         // A forked child is named after its parent until multiprocessing names it.
         py::module_::import("os").attr("register_at_fork")(

@@ -53,7 +53,8 @@ void define_module(py::module_& module, bool in_host) {
     module.doc() = "Intel ITT API for Python (pyitt-compatible), from pyitt-host.";
     module.attr("__version__") = kVersion;
     module.attr("in_host") = in_host;
-    api::define(module, in_host);
+    py::object register_abcs = api::define(module, in_host);
+    if (in_host) instrument::after_import("importlib.abc", register_abcs);
     instrument::define(module);
     std::unordered_set<PyObject*> seen;
     rehome_class_docs(module, seen);

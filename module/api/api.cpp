@@ -15,8 +15,10 @@ namespace py = pybind11;
 
 namespace {
 
-// Installs (or replaces, on a re-import) the meta-path finder that serves kEmbeddedSources.
-void install_embedded_modules(py::module_& package) {
+// Installs (or replaces, on a re-import) the meta-path finder that serves kEmbeddedSources. In the
+// host, importlib.abc (a costly import) is left to the program: the finder is registered with it
+// once imported (the returned function, given the module), else now.
+py::object install_embedded_modules(py::module_& package, bool in_host) {
     py::dict sources;
     for (std::size_t i = 0; i < kEmbeddedSourceCount; ++i) {
         const EmbeddedSource& s = kEmbeddedSources[i];
@@ -26,13 +28,14 @@ void install_embedded_modules(py::module_& package) {
     scope["__name__"] = "pyitt._embedded_importer";
     scope["__builtins__"] = py::module_::import("builtins");
     py::exec(kEmbeddedImporterSource, scope);
-    scope["install"](sources, package);
+    scope["install"](sources, package, !in_host);
+    return scope["register_abcs"];
 }
 
 }  // namespace
 
-void define(py::module_& module, bool in_host) {
-    (void)in_host;  // the API is the same in both; module.in_host tells users which one they got
+py::object define(py::module_& module, bool in_host) {
+    // The API is the same in both; module.in_host tells users which one they got.
     // A package, so that `import pyitt.compatibility_layers.itt_python` asks the meta-path finders.
     module.attr("__path__") = py::list();
     if (!add_handle_types(module.ptr())) throw py::error_already_set();
@@ -40,7 +43,7 @@ void define(py::module_& module, bool in_host) {
     define_counters(module);
     py::object activator = module.attr("ManualCollectionRegionActivator")();
     if (!add_region_types(module.ptr(), activator.ptr())) throw py::error_already_set();
-    install_embedded_modules(module);
+    return install_embedded_modules(module, in_host);
 }
 
 }  // namespace pyitt::api

@@ -6,7 +6,8 @@
 
 namespace pyitt::api {
 
-// Fills `module` (named "pyitt"). in_host says whether it is pyitt-host's built-in module.
-void define(pybind11::module_& module, bool in_host);
+// Fills `module` (named "pyitt"). in_host says whether it is pyitt-host's built-in module; there
+// the caller passes importlib.abc, once the program imports it, to the function returned.
+pybind11::object define(pybind11::module_& module, bool in_host);
 
 }  // namespace pyitt::api

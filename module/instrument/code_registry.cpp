@@ -13,6 +13,7 @@
 #include <unordered_map>
 #include <vector>
 
+#include "default_filters.h"
 #include "hooks.h"
 #include "profile_regions.h"
 #include "qualname.h"
@@ -23,14 +24,6 @@ namespace py = pybind11;
 
 namespace pyitt::instrument {
 namespace {
-
-// omnitrace's default exclusions: <module>, <lambda>, comprehensions and generator expressions
-// (function names), and json's encoder/decoder, threading and frozen import machinery (files).
-// Also the rest of the import machinery, which otherwise shows up on every import: importlib
-// itself and setuptools' _distutils_hack meta-path finder.
-constexpr const char* kDefaultExcludedFunction = "^<.*>$";
-const std::vector<std::string> kDefaultExcludedModules = {"(encoder|decoder|threading)\\.py$", "^<.*>$",
-                                                          "(^|/)importlib(/|\\.|$)", "(^|/)_distutils_hack(/|$)"};
 
 // pyitt's compiled-in Python code carries file names "<pyitt...>": never a task, even if forced.
 bool is_internal(std::string_view file) { return file.rfind("<pyitt", 0) == 0; }
@@ -82,7 +75,6 @@ struct Registry {
     Config config;
     PatternSet include_functions, exclude_functions, restrict_functions;
     PatternSet include_modules, exclude_modules, restrict_modules;
-    PatternSet default_function, default_modules;
     PatternSet resume_on, pause_on;  // triggers: searched on every code object, whatever the filters say
     std::vector<bool> resume_on_matched, pause_on_matched;
     std::vector<std::string> explanation;  // only with --explain
@@ -139,7 +131,7 @@ Verdict decide(const Registry& r, PyObject* name, PyObject* qualname, PyObject* 
         rule = "-I " + *hit;
     } else if (const std::string* hit = r.exclude_functions.find({name, qualname})) {
         return {CodeInfo::kExcludeSubtree, "-E " + *hit + " (with everything it calls)"};
-    } else if (const std::string* hit = r.default_function.find({name})) {
+    } else if (const std::string* hit = (r.config.default_filters ? find_default(default_function_filters(), {name}) : nullptr)) {
         return {CodeInfo::kSkip, "default exclusion " + *hit};
     } else if (r.config.default_filters && !is_function) {
         return {CodeInfo::kSkip, "default exclusion of class bodies"};
@@ -153,7 +145,7 @@ Verdict decide(const Registry& r, PyObject* name, PyObject* qualname, PyObject* 
     }
     if (const std::string* hit = r.include_modules.find({file, module})) return {CodeInfo::kRecord, "-MI " + *hit};
     if (const std::string* hit = r.exclude_modules.find({file, module})) return {CodeInfo::kSkip, "-ME " + *hit};
-    if (const std::string* hit = r.default_modules.find({file, module})) {
+    if (const std::string* hit = (r.config.default_filters ? find_default(default_module_filters(), {file, module}) : nullptr)) {
         return {CodeInfo::kSkip, "default module exclusion " + *hit};
     }
     return {CodeInfo::kRecord, "no filter excludes it"};
@@ -230,7 +222,12 @@ itt::StringHandle* handle_for(const std::string& label) {
 void configure_registry(const Config& config) {
     auto registry = std::make_unique<Registry>();
     registry->config = config;
-    py::object re = py::module_::import("re");
+    // `re` only for patterns of the user's: the defaults are matched natively.
+    const bool patterns = !(config.include_functions.empty() && config.exclude_functions.empty() &&
+                            config.restrict_functions.empty() && config.include_modules.empty() &&
+                            config.exclude_modules.empty() && config.restrict_modules.empty() &&
+                            config.resume_on.empty() && config.pause_on.empty());
+    py::object re = patterns ? py::module_::import("re") : py::object();
     registry->include_functions.compile(config.include_functions, re);
     registry->exclude_functions.compile(config.exclude_functions, re);
     registry->restrict_functions.compile(config.restrict_functions, re);
@@ -241,10 +238,6 @@ void configure_registry(const Config& config) {
     registry->pause_on.compile(config.pause_on, re);
     registry->resume_on_matched.assign(config.resume_on.size(), false);
     registry->pause_on_matched.assign(config.pause_on.size(), false);
-    if (config.default_filters) {
-        registry->default_function.compile({kDefaultExcludedFunction}, re);
-        registry->default_modules.compile(kDefaultExcludedModules, re);
-    }
     if (g_extra_index < 0) {
 #if PY_VERSION_HEX >= 0x030C0000
         g_extra_index = PyUnstable_Eval_RequestCodeExtraIndex(free_code_info);

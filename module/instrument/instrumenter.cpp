@@ -217,7 +217,7 @@ py::module_ support_module() {
         py::dict globals = created.attr("__dict__");
         py::module_ builtins = py::module_::import("builtins");
         globals["__builtins__"] = builtins;
-        builtins.attr("exec")(builtins.attr("compile")(kSupportSource, "<pyitt instrument>", "exec"), globals);
+        exec_source(kSupportSource, "<pyitt instrument>", globals);
         module = created.release().ptr();
     }
     return py::reinterpret_borrow<py::module_>(module);
@@ -350,6 +350,13 @@ void start(const Config& config) {
     support.attr("name_threads")(py::cpp_function([](const std::string& name) { itt::thread_set_name(name.c_str()); }),
                                           py::cpp_function([] { install_setprofile_on_this_thread(); }));
     g_running = true;
+}
+
+void exec_source(const char* source, const char* filename, py::dict globals) {
+    py::object code = py::reinterpret_steal<py::object>(Py_CompileString(source, filename, Py_file_input));
+    if (!code) throw py::error_already_set();
+    py::object result = py::reinterpret_steal<py::object>(PyEval_EvalCode(code.ptr(), globals.ptr(), globals.ptr()));
+    if (!result) throw py::error_already_set();
 }
 
 void after_import(const char* module_name, py::object adjust) {

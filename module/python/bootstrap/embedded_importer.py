@@ -5,14 +5,33 @@ hands them to `import` like files on disk: `import pyitt.compatibility_layers.it
 works, importlib.reload() re-executes the source, and tracebacks and inspect.getsource() show it.
 """
 import sys
-from importlib.abc import InspectLoader, MetaPathFinder
 from importlib.util import LazyLoader, module_from_spec, spec_from_loader
 
+import _frozen_importlib_external
 
-class EmbeddedModules(MetaPathFinder, InspectLoader):
-    """Finder and loader of the modules compiled into pyitt: {name: (path, is_package, source)}."""
+
+class EmbeddedModules:
+    """Finder and loader of the modules compiled into pyitt: {name: (path, is_package, source)}.
+
+    An importlib.abc.MetaPathFinder and InspectLoader, registered as one (register_abcs) rather than
+    derived from them: importing importlib.abc imports importlib.resources, tempfile, pathlib...,
+    which would be most of pyitt-host -b's start. The methods they would give are here.
+    """
 
     _pyitt_embedded = True
+
+    def invalidate_caches(self):
+        pass
+
+    def get_code(self, fullname):
+        source = self.get_source(fullname)
+        return None if source is None else self.source_to_code(source)
+
+    @staticmethod
+    def source_to_code(data, path="<string>"):
+        return compile(data, path, "exec", dont_inherit=True)
+
+    load_module = _frozen_importlib_external._LoaderBasics.load_module
 
     def __init__(self, sources):
         self._sources = dict(sources)
@@ -78,12 +97,22 @@ _SHADOWED = frozenset(("counter", "domain", "event", "frame", "id", "pt_region",
 _ON_FIRST_USE = frozenset(("native", "collection_control", "thread_naming"))
 
 
-def install(sources, package=None):
+def register_abcs(abc):
+    """EmbeddedModules is an importlib.abc (the module given) MetaPathFinder and InspectLoader."""
+    abc.MetaPathFinder.register(EmbeddedModules)
+    abc.InspectLoader.register(EmbeddedModules)
+
+
+def install(sources, package=None, register_now=True):
     """Puts one EmbeddedModules at the end of sys.meta_path, replacing an earlier one.
 
     Last is enough: pyitt.__path__ is empty, so the path finder never finds pyitt's submodules, and
-    the programs that look at sys.meta_path[0] see what they would see without pyitt.
+    the programs that look at sys.meta_path[0] see what they would see without pyitt. Without
+    register_now, the caller registers it with importlib.abc once that is imported (register_abcs).
     """
+    if register_now or "importlib.abc" in sys.modules:
+        import importlib.abc
+        register_abcs(importlib.abc)
     sys.meta_path[:] = [f for f in sys.meta_path if not getattr(f, "_pyitt_embedded", False)]
     finder = EmbeddedModules(sources)
     sys.meta_path.append(finder)
