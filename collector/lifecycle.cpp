@@ -273,7 +273,10 @@ PYITT_COLLECTOR_EXPORT int pyitt_collector_publish_run_profile(void) {
     std::lock_guard lock(s.mutex);
     if (!s.done || s.profile.summary.empty()) return 0;
     std::string error;
-    if (publish_run_profile(descriptor_reserve().directory(output_dir()), s.profile, error)) return 1;
+    if (publish_run_profile(descriptor_reserve().directory(output_dir()), s.profile, error)) {
+        s.brief = s.profile.run_brief;
+        return 1;
+    }
     warn_once("run-profile", error);
     return 0;
 }

@@ -19,6 +19,7 @@ ProfileTexts profile_texts(const Summary& summary, pid_t pid, std::uint64_t wall
     const std::string stem = std::to_string(pid);
     t.summary = summary.full_text(pid, wall_ns, events);
     t.brief = summary.brief_text(pid, wall_ns, events, OutputFile::indexed_name("summary-" + stem, ".txt", index));
+    t.run_brief = summary.brief_text(pid, wall_ns, events, "summary.txt");
     flamegraph::FrameTree tree;
     summary.add_frames(tree);
     t.stacks = tree.collapsed();

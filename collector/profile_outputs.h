@@ -14,7 +14,9 @@
 namespace pyitt::collector {
 
 struct ProfileTexts {
-    std::string summary, brief, stacks, flamegraph;
+    std::string summary, stacks, flamegraph;
+    std::string brief;      // for stderr, pointing at summary-<pid>.txt
+    std::string run_brief;  // the same, pointing at summary.txt once the process's files take the run's names
 };
 
 ProfileTexts profile_texts(const Summary& summary, pid_t pid, std::uint64_t wall_ns, unsigned long long events,

@@ -154,7 +154,7 @@ def test_bounded_stderr_and_label_count(host, clean_env, tmp_path):
     brief = result.stderr
     rows = flat_rows(brief)
     assert len(rows) == 20 and "Top 20 of 30 label(s)" in brief
-    assert "... 10 more label(s)" in brief
+    assert "... 10 more label(s), and each thread's call tree, in summary.txt" in brief
     shares = [float(r[-1]) for r in rows.values()]
     exclusive = [float(r[-2]) for r in rows.values()]
     assert exclusive == sorted(exclusive, reverse=True) and shares == sorted(shares, reverse=True)
