@@ -27,6 +27,7 @@
 #include "profile_outputs.h"
 #include "trace_reader.h"
 #include "flamegraph/frame_tree.h"
+#include "event_time.h"
 
 namespace pyitt::collector {
 namespace {
@@ -88,7 +89,8 @@ std::string sibling_file(const std::string& trace_file, const char* prefix, cons
 
 class Merger {
 public:
-    Merger(const OutputDirectory& dir, std::string run_id) : dir_(dir), run_(std::move(run_id)) {}
+    Merger(const OutputDirectory& dir, std::vector<MergeSource> sources, const ExtraSection& extra)
+        : dir_(dir), sources_(std::move(sources)), source_totals_(sources_.size()), extra_(extra) {}
 
     MergeResult run() {
         MergeResult result;
@@ -102,9 +104,11 @@ public:
                    "\"traceEvents\":[\n",
                    out_);
         std::vector<ProcessRecord> markers;
-        for (const std::string& name : list_dir(dir_.fd)) {
-            if (has_affix(name, "trace-", ".json")) read_trace(name);
-            if (has_affix(name, "unfinished-", ".txt")) read_marker(name, markers);
+        for (source_ = 0; source_ < sources_.size(); ++source_) {
+            for (const std::string& name : list_dir(sources_[source_].dir.fd)) {
+                if (has_affix(name, "trace-", ".json")) read_trace(name);
+                if (has_affix(name, "unfinished-", ".txt")) read_marker(name, markers);
+            }
         }
         adopt_markers(markers);
         order_processes();
@@ -117,7 +121,8 @@ public:
 
         const RunSummaryInput run{processes_, totals_};
         ProfileTexts texts;
-        texts.summary = run_summary_full(run);
+        const std::string extra = extra_ ? extra_(processes_, source_totals_) : std::string();
+        texts.summary = extra + run_summary_full(run);
         texts.stacks = frames_.collapsed();
         texts.flamegraph = flamegraph::flamegraph_html(
             frames_, fmt::format("all {} process(es) of the run: exclusive time of ITT tasks", processes_.size()),
@@ -125,7 +130,7 @@ public:
         std::string profile_error;
         const bool summary_ok = publish_run_profile(dir_, texts, profile_error);
         if (!summary_ok && result.error.empty()) result.error = profile_error;
-        result.brief = run_summary_brief(run);
+        result.brief = extra + run_summary_brief(run);
 
         result.processes = static_cast<int>(processes_.size());
         for (const ProcessRecord& p : processes_) {
@@ -144,10 +149,14 @@ private:
     }
 
     void read_trace(const std::string& file) {
-        const int fd = open_input(dir_.fd, file);
+        const MergeSource& from = sources_[source_];
+        const int fd = open_input(from.dir.fd, file);
         if (fd < 0) return;
         FdSource source(fd);
-        const ProcessTrace t = read_process_trace(source, run_, [this](std::string_view event) { write_event(event); });
+        const ProcessTrace t = read_process_trace(source, from.run_id, [this, &from](std::string_view event) {
+            if (from.shift_ns == 0) return write_event(event);
+            write_event(job::shift_event_time(event, from.shift_ns));
+        });
         close(fd);
         if (!t.ours) return;  // another run's, or not even a trace of ours
         ProcessRecord p;
@@ -157,7 +166,8 @@ private:
         p.name = t.name;
         p.named = t.named;
         p.events = t.events;
-        p.first_ns = t.first_ns;
+        p.first_ns = t.first_ns + from.shift_ns;
+        p.source = static_cast<int>(source_);
         p.wall_ns = t.wall_ns;
         p.end_signal = static_cast<int>(t.end_signal);
         if (!t.complete) p.cut = t.problem;
@@ -169,6 +179,11 @@ private:
             row.inclusive_ns += r.inclusive_ns;
             row.exclusive_ns += r.exclusive_ns;
             row.processes += 1;
+            TotalRow& mine = source_totals_[source_][r.label];
+            mine.count += r.count;
+            mine.inclusive_ns += r.inclusive_ns;
+            mine.exclusive_ns += r.exclusive_ns;
+            mine.depth = std::min(mine.depth, row.depth);
         }
         processes_.push_back(std::move(p));
     }
@@ -177,7 +192,7 @@ private:
     static constexpr std::size_t kMaxMarkerBytes = 64 * 1024;
 
     void read_marker(const std::string& file, std::vector<ProcessRecord>& markers) {
-        const int fd = open_input(dir_.fd, file);
+        const int fd = open_input(sources_[source_].dir.fd, file);
         if (fd < 0) return;
         std::string text(kMaxMarkerBytes, '\0');
         FdSource source(fd);
@@ -191,6 +206,7 @@ private:
         text.resize(size);
         ProcessRecord p;
         p.has_marker = true;
+        p.source = static_cast<int>(source_);
         bool ours = false;
         std::size_t begin = 0;
         while (begin < text.size()) {
@@ -199,7 +215,7 @@ private:
             const std::string_view line(text.data() + begin, end - begin);
             begin = end + 1;
             auto value = [&](std::string_view key) { return line.substr(key.size()); };
-            if (line.rfind("run ", 0) == 0) ours = value("run ") == run_;
+            if (line.rfind("run ", 0) == 0) ours = value("run ") == sources_[source_].run_id;
             if (line.rfind("pid ", 0) == 0) p.pid = std::strtol(std::string(value("pid ")).c_str(), nullptr, 10);
             if (line.rfind("parent ", 0) == 0) p.parent = std::strtol(std::string(value("parent ")).c_str(), nullptr, 10);
             if (line.rfind("name ", 0) == 0) p.name = value("name ");
@@ -213,7 +229,7 @@ private:
     void adopt_markers(std::vector<ProcessRecord>& markers) {
         for (ProcessRecord& m : markers) {
             auto cut = std::find_if(processes_.begin(), processes_.end(), [&](const ProcessRecord& p) {
-                return p.pid == m.pid && !p.cut.empty() && !p.has_marker;
+                return p.pid == m.pid && p.source == m.source && !p.cut.empty() && !p.has_marker;
             });
             if (cut != processes_.end()) {
                 cut->has_marker = true;
@@ -228,10 +244,13 @@ private:
             if (p.name.empty()) p.name = "(cut trace) " + p.trace_file;
     }
 
-    // The process the user started first, then the others in the order they started.
+    // The process the user started first (in a job: rank by rank), then the others in the order they started.
     void order_processes() {
-        std::stable_sort(processes_.begin(), processes_.end(), [](const ProcessRecord& a, const ProcessRecord& b) {
-            const bool a_main = a.name == "main", b_main = b.name == "main";
+        std::stable_sort(processes_.begin(), processes_.end(), [this](const ProcessRecord& a, const ProcessRecord& b) {
+            const MergeSource &from_a = sources_[a.source], &from_b = sources_[b.source];
+            if (from_a.rank != from_b.rank) return from_a.rank < from_b.rank;
+            const bool a_main = a.name == "main" || (from_a.main_pid != 0 && a.pid == from_a.main_pid);
+            const bool b_main = b.name == "main" || (from_b.main_pid != 0 && b.pid == from_b.main_pid);
             if (a_main != b_main) return a_main;
             if (a.trace_file.empty() != b.trace_file.empty()) return b.trace_file.empty();
             return a.first_ns != b.first_ns ? a.first_ns < b.first_ns : a.pid < b.pid;
@@ -264,7 +283,8 @@ private:
         constexpr std::size_t kMaxSummaryBytes = 64u << 20, kMaxStacksBytes = 256u << 20;
         for (ProcessRecord& p : processes_) {
             if (p.trace_file.empty()) continue;
-            const std::string summary = read_text(dir_.fd, sibling_file(p.trace_file, "summary-", ".txt"), kMaxSummaryBytes);
+            const int dir_fd = sources_[p.source].dir.fd;
+            const std::string summary = read_text(dir_fd, sibling_file(p.trace_file, "summary-", ".txt"), kMaxSummaryBytes);
             // Its "Threads" section: one "  thread <tid> <name>: ..." line each, up to a blank line.
             if (summary.compare(0, 14, "pyitt summary:") == 0) {
                 const std::size_t line = summary.find('\n');
@@ -281,7 +301,7 @@ private:
                     begin = end;
                 }
             }
-            const std::string stacks = read_text(dir_.fd, sibling_file(p.trace_file, "stacks-", ".txt"), kMaxStacksBytes);
+            const std::string stacks = read_text(dir_fd, sibling_file(p.trace_file, "stacks-", ".txt"), kMaxStacksBytes);
             if (!stacks.empty())
                 frames_.add_collapsed(stacks, frames_.child(flamegraph::FrameTree::kRoot,
                                                             fmt::format("{} (pid {})", p.name, p.pid)));
@@ -289,7 +309,10 @@ private:
     }
 
     OutputDirectory dir_;
-    std::string run_;
+    std::vector<MergeSource> sources_;
+    std::size_t source_ = 0;  // the one being read
+    std::vector<std::map<std::string, TotalRow>> source_totals_;
+    ExtraSection extra_;
     flamegraph::FrameTree frames_;
     std::FILE* out_ = nullptr;
     bool first_event_ = true;
@@ -299,6 +322,12 @@ private:
 
 }  // namespace
 
-MergeResult merge_run(const OutputDirectory& dir, const std::string& run_id) { return Merger(dir, run_id).run(); }
+MergeResult merge_run(const OutputDirectory& dir, const std::string& run_id) {
+    return Merger(dir, {MergeSource{dir, run_id}}, nullptr).run();
+}
+
+MergeResult merge_sources(const OutputDirectory& out, const std::vector<MergeSource>& sources, const ExtraSection& extra) {
+    return Merger(out, sources, extra).run();
+}
 
 }  // namespace pyitt::collector

@@ -21,6 +21,7 @@ struct ProcessRecord {
     unsigned long long events = 0;
     std::uint64_t first_ns = 0, wall_ns = 0;
     int end_signal = 0;                // the trace was written at a crash
+    int source = 0;                    // which of the merge's sources (merge.h) it came from
     std::vector<std::string> threads;  // "thread 12 name: 3 task(s), wall ..., CPU ..." from its summary
     std::string collection;            // "collection paused ..." from its summary, if it paused
     bool incomplete() const { return trace_file.empty() || end_signal != 0 || !cut.empty(); }

@@ -26,9 +26,14 @@ int g_verbosity = 0;
 
 void set_collector_process_name(const std::string& name) {
     g_role = name;
+    // A job's rank (job/): "rank 3" for its first process, "rank 3 / SpawnPoolWorker-1" for the others.
+    const char* rank = std::getenv("PYITT_JOB_RANK");
+    const std::string shown = rank == nullptr || *rank == '\0' ? name
+                              : name == "main"                  ? std::string(rank)
+                                                                : std::string(rank) + " / " + name;
     using SetName = void(const char*);
     if (auto* set = reinterpret_cast<SetName*>(pyitt::itt::collector_symbol("pyitt_collector_set_process_name")))
-        set(name.c_str());
+        set(shown.c_str());
 }
 
 // Compiled in; the file name "<pyitt-host ...>" keeps these frames out of the tasks.

@@ -170,7 +170,8 @@ public:
         app_.formatter(std::make_shared<HelpFormatter>(
             std::vector<std::string>{
                 fmt::format("{} [OPTIONS] [--] SCRIPT [ARGS...]", kProgram),
-                fmt::format("{} [OPTIONS] -- [PYTHON-FLAGS] (SCRIPT | -m MODULE | -c CODE | -) [ARGS...]", kProgram)},
+                fmt::format("{} [OPTIONS] -- [PYTHON-FLAGS] (SCRIPT | -m MODULE | -c CODE | -) [ARGS...]", kProgram),
+                fmt::format("{} --merge DIR [DIR...]   (an MPI or Slurm job's merge after the fact)", kProgram)},
             std::vector<std::string>{
                 "Everything after -- is a python command line, run exactly as the embedded python would run it. "
                 "Options that take several values (-I, -E, ...) take every word up to the next option, so put -- "

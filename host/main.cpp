@@ -19,6 +19,7 @@
 #include "command_line.h"
 #include "instrumenter.h"
 #include "interpreter.h"
+#include "merge_command.h"
 #include "options_handover.h"
 #include "program_setup.h"
 #include "run_files.h"
@@ -146,6 +147,11 @@ int main(int argc, char** argv) {
         pyitt::print_stderr("pyitt-host: error: cannot find its own path (/proc/self/exe): {}\n",
                    std::strerror(errno));
         return 1;
+    }
+
+    // pyitt-host --merge DIR [DIR...]: a job's merge after the fact (job/), no program to run.
+    if (args.size() >= 2 && args[1] == "--merge") {
+        return pyitt::job::merge_command({args.begin() + 2, args.end()}, find_builtin_collector(paths.host_executable));
     }
 
     const long long started_ns = monotonic_now_ns();  // the clock of --resume-after and the rest

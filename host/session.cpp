@@ -10,6 +10,7 @@
 #include <ctime>
 #include <filesystem>
 #include <mutex>
+#include <optional>
 #include <string_view>
 #include <system_error>
 #include <pwd.h>
@@ -17,6 +18,7 @@
 #include <unistd.h>
 
 #include "collection_control.h"
+#include "job_directory.h"
 #include "command_line.h"
 #include "itt_client.h"
 #include "run_files.h"
@@ -33,6 +35,7 @@ constexpr const char* kCollectorLibrary = "libpyitt-collector.so";
 constexpr const char* kRunVariable = "PYITT_RUN_ID";
 
 Session* g_session_for_signals = nullptr;
+bool g_ending_by_signal = false;
 
 // Made here, not only named: runs started in the same second in the same directory (a job array)
 // must each get a directory of their own, so the name is claimed by mkdir itself, which fails for
@@ -192,15 +195,24 @@ Session::Session(HostOptions& options, const std::vector<std::string>& python_ar
 
     if (uses_builtin_collector_) {
         const char* output_variable = std::getenv(kOutputVariable);
+        // A rank of a parallel job (job/): the job's directory, the same on every rank; the rank's
+        // own files in its rank-<N>/.
+        std::optional<job::JobRank> job = is_child ? std::nullopt : job::detect_job();
+        const std::string job_default = job ? "pyitt-output/" + job::job_dir_name(*job, program_label(python_argv)) : "";
         const std::string requested = !options.output_dir.empty()                         ? options.output_dir
                                       : (output_variable != nullptr && *output_variable) ? output_variable
+                                      : job                                              ? job_default
                                                                                           : default_output_dir(python_argv);
+        if (job && !start_job_rank(*job, requested)) {
+            options.collector = "none";
+            return;
+        }
         const char* given_by = !options.output_dir.empty()                        ? "-o"
                                : output_variable != nullptr && *output_variable ? kOutputVariable
                                                                                   : "the default";
-        output_dir_ = prepare_output_dir(requested, std::string_view(given_by) == "the default" ? "-o" : given_by);
+        if (!job_) output_dir_ = prepare_output_dir(requested, std::string_view(given_by) == "the default" ? "-o" : given_by);
         output_dir_given_absolute_ = fs::path(requested).is_absolute();
-        if (!is_child) warn_if_others_can_write(output_dir_);
+        if (!is_child) warn_if_others_can_write(job_ ? job_->root() : output_dir_);
         if (verbose) pyitt::print_stderr("pyitt-host: [v1] output directory: {}/ ({})\n", shown_output_dir(), given_by);
         options.output_dir = output_dir_;
         ::setenv(kOutputVariable, output_dir_.c_str(), 1);
@@ -210,6 +222,11 @@ Session::Session(HostOptions& options, const std::vector<std::string>& python_ar
             const auto now = std::chrono::system_clock::now().time_since_epoch();
             const auto now_ns = std::chrono::duration_cast<std::chrono::nanoseconds>(now).count();
             ::setenv(kRunVariable, fmt::format("{}-{}", ::getpid(), now_ns).c_str(), 1);
+        }
+        std::string error;
+        if (job_ && !job_->start(std::getenv(kRunVariable), error)) {
+            pyitt::print_stderr("pyitt-host: {}: warning: {}; this rank will be missing from the job's merge\n",
+                                job_->job().label(), error);
         }
     }
 }
@@ -227,6 +244,8 @@ void Session::start() {
         if (is_crash_signal(signal)) {
             if (auto* set_end = collector_function<SetEnd>("pyitt_collector_set_end_signal")) set_end(signal);
         }
+        g_ending_by_signal = true;
+        job::stop_waiting();  // rank 0 waiting for the job's other ranks (the main thread, in report())
         g_session_for_signals->report();
         remove_run_files();  // the options and trigger files the run's first process made
     });
@@ -256,6 +275,13 @@ void Session::report() {
     if (run_goes_on_) return;
 
     std::fflush(stdout);
+    if (job_) {
+        std::error_code error;
+        const fs::path shown = fs::proximate(job_->root(), error);
+        job_->finish(collector_function<job::MergeJobFunction>("pyitt_collector_merge_job"), !g_ending_by_signal,
+                     quiet_, error || shown.empty() || *shown.begin() == ".." ? job_->root() : shown.string());
+        return;
+    }
     const char* trace = nullptr;
     if (auto* trace_path = collector_function<const char*()>("pyitt_collector_trace_path")) trace = trace_path();
     if (trace != nullptr && count_process_files(output_dir_) > 1 && report_run(events)) return;
@@ -280,6 +306,26 @@ void Session::print_brief_summary() const {
     if (auto* brief = collector_function<const char*()>("pyitt_collector_brief_summary")) {
         if (const char* text = brief()) pyitt::write_stderr(text);
     }
+}
+
+// A rank's directory in its job's: root/rank-<N>. One that cannot be made or written is one line from
+// this rank, which then runs its program unrecorded: the job goes on.
+bool Session::start_job_rank(const job::JobRank& job, const std::string& requested_root) {
+    std::error_code error;
+    const std::string root = fs::absolute(requested_root, error).lexically_normal().string();
+    auto run = std::make_unique<job::JobRun>(job, root);
+    try {
+        output_dir_ = prepare_output_dir(run->rank_dir(), "-o");
+    } catch (const UsageError& failure) {
+        pyitt::print_stderr("pyitt-host: {}: error: {}; this rank runs unrecorded, the job goes on\n", job.label(),
+                            failure.what());
+        ::unsetenv(kCollectorVariable);
+        uses_builtin_collector_ = false;
+        return false;
+    }
+    ::setenv("PYITT_JOB_RANK", job.label().c_str(), 1);
+    job_ = std::move(run);
+    return true;
 }
 
 // The output directory as the user would type it from here: relative when it is under the current

@@ -2,11 +2,13 @@
 // writes, and what the user is told at exit.
 #pragma once
 
+#include <memory>
 #include <string>
 #include <vector>
 
 #include "host_options.h"
 #include "interpreter.h"
+#include "job_run.h"
 
 namespace pyitt::host {
 
@@ -42,6 +44,7 @@ public:
 
 private:
     void report();
+    bool start_job_rank(const job::JobRank& job, const std::string& requested_root);
 
     bool report_run(unsigned long long own_events);
     void print_brief_summary() const;
@@ -56,6 +59,7 @@ private:
     std::string output_dir_;
     bool output_dir_given_absolute_ = false;  // shown absolute, as the user gave it
     bool quiet_ = false;                      // --quiet: no summary on stderr
+    std::unique_ptr<job::JobRun> job_;        // a rank of a parallel job (job/)
 };
 
 // The built-in collector library: beside the host in a build tree, under ../lib/pyitt-host once

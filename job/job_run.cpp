@@ -1,0 +1,135 @@
+#include "job_run.h"
+
+#include <fcntl.h>
+#include <fmt/format.h>
+#include <signal.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <cerrno>
+#include <chrono>
+#include <cstdlib>
+#include <fstream>
+#include <sstream>
+#include <thread>
+
+#include "job_directory.h"
+
+namespace pyitt::job {
+namespace {
+
+void write_stderr(const std::string& text) {
+    std::size_t done = 0;
+    while (done < text.size()) {
+        const ssize_t n = ::write(STDERR_FILENO, text.data() + done, text.size() - done);
+        if (n < 0 && errno == EINTR) continue;
+        if (n <= 0) return;
+        done += static_cast<std::size_t>(n);
+    }
+}
+
+// A rank that will never end: it started on this host and its process is gone, without its end mark.
+bool gone_from_this_host(const std::string& root, int rank) {
+    const auto info = read_rank_info(root + "/" + rank_dir_name(rank));
+    if (!info || info->host != this_host() || info->pid <= 0) return false;
+    return ::kill(static_cast<pid_t>(info->pid), 0) != 0 && errno == ESRCH;
+}
+
+std::atomic<bool> g_stop_waiting{false};
+
+}  // namespace
+
+void stop_waiting() { g_stop_waiting.store(true); }
+
+double job_wait_seconds() {
+    const char* text = std::getenv("PYITT_JOB_WAIT");
+    if (text == nullptr || *text == '\0') return 60;
+    char* end = nullptr;
+    const double seconds = std::strtod(text, &end);
+    return *end == '\0' && seconds >= 0 ? seconds : 60;
+}
+
+JobRun::JobRun(JobRank job, std::string root) : job_(std::move(job)), root_(std::move(root)) {}
+
+std::string JobRun::rank_dir() const { return root_ + "/" + rank_dir_name(job_.rank); }
+
+bool JobRun::start(const std::string& run_id, std::string& error) {
+    const std::string dir = rank_dir();
+    ::unlink((dir + "/ended").c_str());
+    // Rank 0 starts before any merge of this job can happen (a merge needs its end): what a job of
+    // the same id left (claims, report) goes now.
+    if (job_.rank == 0) remove_coordination_files(root_, job_);
+    RankInfo info{job_, this_host(), static_cast<long>(::getpid()), run_id, take_clock_anchor()};
+    return write_rank_info(dir, info, error);
+}
+
+void JobRun::finish(MergeJobFunction* merge, bool may_wait, bool quiet, const std::string& shown_root) {
+    mark_rank_ended(rank_dir(), job_);
+    const char* roots[] = {root_.c_str()};
+    const std::string report = report_name(job_);
+    int whole = 0;
+    unsigned long long events = 0;
+    if (static_cast<int>(ended_ranks(root_, job_).size()) == job_.size && merge != nullptr && claim(root_, job_, "merge")) {
+        merge(roots, 1, job_.job_id.c_str(), job_.size, report.c_str(), &whole, &events);
+    }
+    if (job_.rank != 0 || !may_wait) return;
+
+    using Clock = std::chrono::steady_clock;
+    const auto deadline = Clock::now() + std::chrono::duration<double>(job_wait_seconds());
+    for (;;) {
+        if (print_report(shown_root, quiet)) {
+            remove_coordination_files(root_, job_);
+            return;
+        }
+        const std::vector<int> ended = ended_ranks(root_, job_);
+        if (static_cast<int>(ended.size()) < job_.size) {
+            // The ranks still out: all of them gone from this host means nobody will merge.
+            bool any_may_end = false;
+            for (int rank = 0, next = 0; rank < job_.size; ++rank) {
+                if (next < static_cast<int>(ended.size()) && ended[next] == rank) {
+                    ++next;
+                    continue;
+                }
+                if (!gone_from_this_host(root_, rank)) any_may_end = true;
+            }
+            if (!any_may_end || Clock::now() >= deadline || g_stop_waiting.load()) break;
+        } else if (Clock::now() >= deadline) {
+            break;  // the merging rank died while it merged
+        }
+        std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    }
+    // Some rank never ended (killed, or still running on another host): rank 0 merges what is there.
+    if (merge != nullptr && claim(root_, job_, "partial")) {
+        merge(roots, 1, job_.job_id.c_str(), job_.size, report.c_str(), &whole, &events);
+    }
+    print_report(shown_root, quiet);
+    ::unlink((root_ + "/" + report).c_str());  // the claims stay: a rank that ends late may still merge all
+}
+
+bool JobRun::print_report(const std::string& shown_root, bool quiet) {
+    return print_job_report(root_, report_name(job_), shown_root, quiet);
+}
+
+bool print_job_report(const std::string& root, const std::string& report_name, const std::string& shown_root, bool quiet) {
+    const int fd = ::open((root + "/" + report_name).c_str(), O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+    if (fd < 0) return false;
+    std::string text;
+    char block[65536];
+    for (ssize_t n; (n = ::read(fd, block, sizeof block)) > 0;) text.append(block, static_cast<std::size_t>(n));
+    ::close(fd);
+    std::istringstream header(text.substr(0, text.find('\n')));
+    std::string magic;
+    int processes = 0, whole = 0, ranks = 0;
+    unsigned long long events = 0;
+    if (!(header >> magic >> processes >> whole >> ranks >> events) || magic != "pyitt-job-report") return false;
+    if (!quiet) write_stderr(text.substr(text.find('\n') + 1));
+    write_stderr(fmt::format("pyitt-host: job of {} rank(s): {} ITT events from {} processes{} in {}/ (open trace.json "
+                             "in https://ui.perfetto.dev; summary.txt has the Ranks and Load imbalance tables)\n",
+                             ranks, events, processes,
+                             whole < ranks ? fmt::format(" ({} rank(s) not whole: see summary.txt)", ranks - whole) : "",
+                             shown_root));
+    return true;
+}
+
+}  // namespace pyitt::job
