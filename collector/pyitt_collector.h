@@ -30,6 +30,13 @@ const char* pyitt_collector_brief_summary(void);
 // stacks and flame graph also under the run's names (summary.txt, stacks.txt, flamegraph.html), as
 // the merge writes them for a run of several. Returns 1 when written.
 int pyitt_collector_publish_run_profile(void);
+// An MPI or Slurm job's merge (job/job_merge.cpp): the rank-<N>/ directories under roots[0..count)
+// into roots[0]'s trace.json and summary.txt, each host's ranks on one timeline. With job_id, only
+// that job's ranks 0..size-1. report_name (or NULL): the bounded summary left in roots[0] for
+// rank 0 to print. Returns the processes merged, 0 on failure (said on stderr), -1 when no rank
+// directory was found; *ranks_whole counts the ranks whose trace is complete.
+int pyitt_collector_merge_job(const char* const* roots, int count, const char* job_id, int size,
+                              const char* report_name, int* ranks_whole, unsigned long long* events);
 
 #ifdef __cplusplus
 }

@@ -18,6 +18,7 @@
 #include "lifecycle.h"
 #include "merge.h"
 #include "output_file.h"
+#include "pyitt_collector.h"
 
 #define PYITT_COLLECTOR_EXPORT extern "C" __attribute__((visibility("default")))
 

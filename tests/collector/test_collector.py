@@ -401,7 +401,8 @@ def test_exports_every_api_and_nothing_else(collector):
                                                   "pyitt_collector_set_process_name", "pyitt_collector_merge",
                                                   "pyitt_collector_set_end_signal",
                                                   "pyitt_collector_brief_summary",
-                                                  "pyitt_collector_publish_run_profile"}
+                                                  "pyitt_collector_publish_run_profile",
+                                                  "pyitt_collector_merge_job"}
     assert exported == expected
 
 

@@ -26,8 +26,9 @@ EXPECTED = {
 
 
 def test_every_sample_is_checked():
-    # fib.py and multiprocessing_pool.py show the host's automatic tasks: tests/host.
-    present = {p.name for p in SAMPLES.glob("*.py")} - {"fib.py", "multiprocessing_pool.py"}
+    # fib.py and multiprocessing_pool.py show the host's automatic tasks: tests/host; mpi_ranks.py, an
+    # MPI job: tests/job.
+    present = {p.name for p in SAMPLES.glob("*.py")} - {"fib.py", "multiprocessing_pool.py", "mpi_ranks.py"}
     assert present == set(EXPECTED)
     for name in present:
         doc = ast.get_docstring(ast.parse((SAMPLES / name).read_text()))
