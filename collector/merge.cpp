@@ -154,8 +154,8 @@ private:
         if (fd < 0) return;
         FdSource source(fd);
         const ProcessTrace t = read_process_trace(source, from.run_id, [this, &from](std::string_view event) {
-            if (from.shift_ns == 0) return write_event(event);
-            write_event(job::shift_event_time(event, from.shift_ns));
+            if (from.shift_ns == 0 && from.pid_offset == 0) return write_event(event);
+            write_event(job::move_event(event, from.shift_ns, from.pid_offset));
         });
         close(fd);
         if (!t.ours) return;  // another run's, or not even a trace of ours
@@ -167,6 +167,8 @@ private:
         p.named = t.named;
         p.events = t.events;
         p.first_ns = t.first_ns + from.shift_ns;
+        p.pid += from.pid_offset;
+        if (p.parent != 0) p.parent += from.pid_offset;
         p.source = static_cast<int>(source_);
         p.wall_ns = t.wall_ns;
         p.end_signal = static_cast<int>(t.end_signal);
@@ -221,7 +223,10 @@ private:
             if (line.rfind("name ", 0) == 0) p.name = value("name ");
             if (line.rfind("command ", 0) == 0) p.command = value("command ");
         }
-        if (ours) markers.push_back(std::move(p));
+        if (!ours) return;
+        p.pid += sources_[source_].pid_offset;
+        if (p.parent != 0) p.parent += sources_[source_].pid_offset;
+        markers.push_back(std::move(p));
     }
 
     // A process killed while it wrote its trace left both a cut trace and its marker: one process,
@@ -249,8 +254,8 @@ private:
         std::stable_sort(processes_.begin(), processes_.end(), [this](const ProcessRecord& a, const ProcessRecord& b) {
             const MergeSource &from_a = sources_[a.source], &from_b = sources_[b.source];
             if (from_a.rank != from_b.rank) return from_a.rank < from_b.rank;
-            const bool a_main = a.name == "main" || (from_a.main_pid != 0 && a.pid == from_a.main_pid);
-            const bool b_main = b.name == "main" || (from_b.main_pid != 0 && b.pid == from_b.main_pid);
+            const bool a_main = a.name == "main" || (from_a.main_pid != 0 && a.pid == from_a.main_pid + from_a.pid_offset);
+            const bool b_main = b.name == "main" || (from_b.main_pid != 0 && b.pid == from_b.main_pid + from_b.pid_offset);
             if (a_main != b_main) return a_main;
             if (a.trace_file.empty() != b.trace_file.empty()) return b.trace_file.empty();
             return a.first_ns != b.first_ns ? a.first_ns < b.first_ns : a.pid < b.pid;

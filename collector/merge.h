@@ -34,6 +34,7 @@ struct MergeSource {
     int rank = -1;              // a job's rank: the ranks' processes are listed rank by rank
     long main_pid = 0;          // the rank's first process, listed first among the rank's
     std::int64_t shift_ns = 0;  // added to its timestamps: its host's clock onto the job's timeline
+    long pid_offset = 0;        // added to its pids: its host's pids, when another host has the same
 };
 // A section put at the top of summary.txt and of its brief, from what was merged: the processes
 // (ProcessRecord::source says whose) and each source's labels.

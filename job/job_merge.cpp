@@ -5,8 +5,12 @@
 #include <fmt/format.h>
 #include <unistd.h>
 
+#include <dirent.h>
+
 #include <algorithm>
+#include <cctype>
 #include <cmath>
+#include <cstdlib>
 #include <csignal>
 #include <cstring>
 #include <map>
@@ -34,7 +38,7 @@ struct JobRankEntry {
     std::string path;
     std::optional<RankInfo> info;
     int source = -1;  // its MergeSource, when it has one
-    bool ended = false;
+    long pid_offset = 0;
 };
 
 std::string ms(std::uint64_t ns) { return fmt::format("{:.3f}", static_cast<double>(ns) / 1e6); }
@@ -47,14 +51,15 @@ std::string rank_state(const JobRankEntry& entry, const std::vector<ProcessRecor
     int others_incomplete = 0;
     for (const ProcessRecord& p : processes) {
         if (p.source != entry.source) continue;
-        if (p.pid == entry.info->pid) first = &p;
+        if (p.pid == entry.info->pid + entry.pid_offset) first = &p;
         else others_incomplete += p.incomplete() ? 1 : 0;
     }
     std::string state;
     if (first == nullptr) {
         state = "no trace: killed, crashed or still running";
     } else if (first->trace_file.empty()) {
-        state = fmt::format("no trace: killed or crashed before writing it (unfinished-{}.txt)", first->pid);
+        state = fmt::format("no trace: killed or crashed before writing it (unfinished-{}.txt)",
+                            first->pid - entry.pid_offset);
     } else if (first->end_signal != 0) {
         const char* name = sigabbrev_np(first->end_signal);
         state = fmt::format("crashed (SIG{}), traced up to it", name != nullptr ? name : std::to_string(first->end_signal));
@@ -141,6 +146,26 @@ std::string job_section(const std::vector<JobRankEntry>& ranks, const std::strin
     return fmt::to_string(b);
 }
 
+// The pids a rank directory's processes had: from its trace-<pid>[-n].json and unfinished-<pid>.txt.
+std::set<long> pids_in(const std::string& dir) {
+    std::set<long> pids;
+    DIR* d = ::opendir(dir.c_str());
+    if (d == nullptr) return pids;
+    while (const dirent* entry = ::readdir(d)) {
+        const std::string name = entry->d_name;
+        for (const char* prefix : {"trace-", "unfinished-"}) {
+            const std::size_t length = std::strlen(prefix);
+            if (name.compare(0, length, prefix) == 0 && name.size() > length && std::isdigit(static_cast<unsigned char>(name[length])))
+                pids.insert(std::strtol(name.c_str() + length, nullptr, 10));
+        }
+    }
+    ::closedir(d);
+    return pids;
+}
+
+// Above any pid_max (2^22): a host whose pids meet another's is moved by a multiple of it.
+constexpr long kPidSpace = 1L << 22;
+
 }  // namespace
 }  // namespace pyitt::job
 
@@ -190,14 +215,38 @@ PYITT_COLLECTOR_EXPORT int pyitt_collector_merge_job(const char* const* roots, i
                               host, reference->host, static_cast<double>(shift) / 1e6);
     }
 
+    // Each host's pids are its own: a host whose pids meet an earlier host's is moved past them.
+    std::map<std::string, std::set<long>> host_pids;
+    std::vector<std::string> host_order;
+    for (const JobRankEntry& e : all) {
+        if (!e.info) continue;
+        if (!host_pids.count(e.info->host)) host_order.push_back(e.info->host);
+        const std::set<long> pids = pids_in(e.path);
+        host_pids[e.info->host].insert(pids.begin(), pids.end());
+    }
+    std::map<std::string, long> pid_offset;
+    std::set<long> taken;
+    for (std::size_t i = 0; i < host_order.size(); ++i) {
+        const std::set<long>& pids = host_pids[host_order[i]];
+        const bool meets = std::any_of(pids.begin(), pids.end(), [&](long pid) { return taken.count(pid) != 0; });
+        const long offset = meets ? kPidSpace * static_cast<long>(i) : 0;
+        pid_offset[host_order[i]] = offset;
+        for (long pid : pids) taken.insert(pid + offset);
+        if (meets) {
+            clocks += fmt::format("pids: host {}'s processes are shown with pid + {} (it had pids of another host's)\n",
+                                  host_order[i], offset);
+        }
+    }
+
     std::vector<MergeSource> sources;
     for (JobRankEntry& e : all) {
         if (!e.info) continue;
         const int fd = ::open(e.path.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
         if (fd < 0) continue;
         e.source = static_cast<int>(sources.size());
+        e.pid_offset = pid_offset[e.info->host];
         const std::int64_t shift = host_anchor[e.info->host]->anchor.offset_ns() - reference->anchor.offset_ns();
-        sources.push_back(MergeSource{OutputDirectory{fd, e.path}, e.info->run_id, e.rank, e.info->pid, shift});
+        sources.push_back(MergeSource{OutputDirectory{fd, e.path}, e.info->run_id, e.rank, e.info->pid, shift, e.pid_offset});
     }
     const int out_fd = ::open(root_paths[0].c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
     const OutputDirectory out{out_fd, root_paths[0]};

@@ -76,17 +76,29 @@ TEST(JobDirectory, RankDirectoryNames) {
     EXPECT_EQ(pyitt::job::safe_name("prterun-host/12@1"), "prterun-host_12_1");
 }
 
-TEST(EventTime, ShiftsTheTopLevelTimestampOnly) {
-    using pyitt::job::shift_event_time;
+std::string shift_event_time(std::string_view event, std::int64_t shift_ns) {
+    return pyitt::job::move_event(event, shift_ns, 0);
+}
+
+TEST(MoveEvent, ShiftsTheTopLevelTimestampOnly) {
     EXPECT_EQ(shift_event_time(R"({"ph":"X","name":"a","ts":1000.250,"dur":3.000,"pid":1})", 1'500),
               R"({"ph":"X","name":"a","ts":1001.750,"dur":3.000,"pid":1})");
     EXPECT_EQ(shift_event_time(R"({"ph":"X","ts":12,"pid":1})", -2'000), R"({"ph":"X","ts":10.000,"pid":1})");
-    EXPECT_EQ(shift_event_time(R"({"ph":"X","ts":1.5,"pid":1})", 0), R"({"ph":"X","ts":1.500,"pid":1})");
+    EXPECT_EQ(shift_event_time(R"({"ph":"X","ts":1.5,"pid":1})", 0), R"({"ph":"X","ts":1.5,"pid":1})");
+    EXPECT_EQ(shift_event_time(R"({"ph":"X","ts":1.5,"pid":1})", 1), R"({"ph":"X","ts":1.501,"pid":1})");
     // "ts" inside args or inside a string is not the event's.
     EXPECT_EQ(shift_event_time(R"({"name":"\"ts\":1","args":{"ts":5},"ts":2.000})", 1'000),
               R"({"name":"\"ts\":1","args":{"ts":5},"ts":3.000})");
     EXPECT_EQ(shift_event_time(R"({"ph":"M","name":"process_name"})", 1'000), R"({"ph":"M","name":"process_name"})");
     EXPECT_EQ(shift_event_time(R"({"ts":1.000})", -5'000), R"({"ts":0.000})");
+}
+
+TEST(MoveEvent, OffsetsTheTopLevelPidOnly) {
+    using pyitt::job::move_event;
+    EXPECT_EQ(move_event(R"({"ph":"X","ts":1.000,"pid":12,"tid":12,"args":{"pid":3}})", 0, 4194304),
+              R"({"ph":"X","ts":1.000,"pid":4194316,"tid":12,"args":{"pid":3}})");
+    EXPECT_EQ(move_event(R"({"ph":"M","pid":7,"ts":2.5})", 500, 10), R"({"ph":"M","pid":17,"ts":3.000})");
+    EXPECT_EQ(move_event(R"({"ph":"M","name":"x","pid":7})", 0, 0), R"({"ph":"M","name":"x","pid":7})");
 }
 
 TEST(ClockAnchor, ReadsBothClocksTogether) {

@@ -238,6 +238,25 @@ def test_two_nodes_merged_on_one_timeline(host, program, job_env, tmp_path):
     assert {e["pid"]: e["ts"] for e in after.trace["traceEvents"] if e["ph"] == "X" and e["name"] == "solve"} == times
     assert re.search(r"clock: host node-b put on host node-a's timeline", after.summary)
 
+    # Node b's rank 2 had the pid of node a's rank 0 (pids are per host): it gets a row of its own.
+    def pid_of(root, rank):
+        return int(re.search(r"^pid (\d+)$", (root / f"rank-{rank}" / "rank.txt").read_text(), re.M).group(1))
+    pa, pb = pid_of(node_a, 0), pid_of(node_b, 2)
+    for path in list((node_b / "rank-2").iterdir()):
+        text = path.read_text()
+        text = re.sub(rf'"(pid|tid)":{pb}\b', rf'"\g<1>":{pa}', text).replace(f"pid {pb}\n", f"pid {pa}\n")
+        path.write_text(text)
+        if f"-{pb}." in path.name:
+            path.rename(path.with_name(path.name.replace(f"-{pb}.", f"-{pa}.")))
+    merged = run([host, "--merge", node_a, node_b], timeout=60)
+    assert merged.returncode == 0, merged.stderr
+    moved = Job(merged, node_a)
+    assert all("ok" in moved.rank_row(r) for r in range(4))
+    ranks = {f"rank {r}": moved.pids_named(f"rank {r}") for r in range(4)}
+    assert ranks["rank 0"] == [pa] and ranks["rank 2"] == [pa + 4194304 * 1], ranks
+    assert all(moved.tasks[pids[0]]["solve"] == 1 for pids in ranks.values())
+    assert "pids: host node-b's processes are shown with pid + 4194304" in moved.summary
+
 
 @pytest.mark.parametrize("args, message", [
     ([], "give the job's run directory"),
