@@ -150,6 +150,11 @@ bool claim(const std::string& root, const JobRank& job, const std::string& what)
     return ::mkdir(path.c_str(), 0700) == 0;
 }
 
+bool claimed(const std::string& root, const JobRank& job, const std::string& what) {
+    struct stat st {};
+    return ::lstat((root + "/.claim-" + safe_name(job.job_id) + "-" + what).c_str(), &st) == 0;
+}
+
 std::string report_name(const JobRank& job) { return ".job-report-" + safe_name(job.job_id) + ".txt"; }
 
 void remove_coordination_files(const std::string& root, const JobRank& job) {

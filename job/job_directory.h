@@ -44,6 +44,7 @@ void mark_rank_ended(const std::string& rank_dir, const JobRank& job);
 std::vector<int> ended_ranks(const std::string& root, const JobRank& job);
 // True for exactly one caller per (root, job, what), whoever calls first, on every host.
 bool claim(const std::string& root, const JobRank& job, const std::string& what);
+bool claimed(const std::string& root, const JobRank& job, const std::string& what);
 // The hidden file the merging rank leaves for rank 0 to print: ".job-report-<job>.txt".
 std::string report_name(const JobRank& job);
 // Removes this job's claims and report once rank 0 has printed a complete merge.

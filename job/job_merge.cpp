@@ -45,7 +45,8 @@ std::string ms(std::uint64_t ns) { return fmt::format("{:.3f}", static_cast<doub
 
 // What became of a rank, from its first process's record (or its absence).
 std::string rank_state(const JobRankEntry& entry, const std::vector<ProcessRecord>& processes) {
-    if (entry.path.empty()) return "missing: no rank-" + std::to_string(entry.rank) + "/ directory found";
+    if (entry.path.empty())
+        return "missing: no rank-" + std::to_string(entry.rank) + "/ directory (not started, or its node wrote elsewhere)";
     if (!entry.info) return "missing: " + entry.path + "/rank.txt unreadable (the rank could not write there?)";
     const ProcessRecord* first = nullptr;
     int others_incomplete = 0;

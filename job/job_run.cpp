@@ -6,6 +6,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <atomic>
 #include <cerrno>
 #include <chrono>
@@ -29,11 +30,14 @@ void write_stderr(const std::string& text) {
     }
 }
 
-// A rank that will never end: it started on this host and its process is gone, without its end mark.
-bool gone_from_this_host(const std::string& root, int rank) {
+// Where a rank that has not ended is: running on this host (it will end, or be seen gone), gone
+// from this host (killed: it never will), or elsewhere (another host, or not started yet).
+enum class Whereabouts { kHereRunning, kHereGone, kElsewhere };
+Whereabouts whereabouts(const std::string& root, int rank) {
     const auto info = read_rank_info(root + "/" + rank_dir_name(rank));
-    if (!info || info->host != this_host() || info->pid <= 0) return false;
-    return ::kill(static_cast<pid_t>(info->pid), 0) != 0 && errno == ESRCH;
+    if (!info || info->host != this_host() || info->pid <= 0) return Whereabouts::kElsewhere;
+    const bool gone = ::kill(static_cast<pid_t>(info->pid), 0) != 0 && errno == ESRCH;
+    return gone ? Whereabouts::kHereGone : Whereabouts::kHereRunning;
 }
 
 std::atomic<bool> g_stop_waiting{false};
@@ -71,12 +75,18 @@ void JobRun::finish(MergeJobFunction* merge, bool may_wait, bool quiet, const st
     int whole = 0;
     unsigned long long events = 0;
     if (static_cast<int>(ended_ranks(root_, job_).size()) == job_.size && merge != nullptr && claim(root_, job_, "merge")) {
-        merge(roots, 1, job_.job_id.c_str(), job_.size, report.c_str(), &whole, &events);
+        // Rank 0 gave up waiting (and printed what it had): nobody would print this report.
+        const bool rank0_waits = !claimed(root_, job_, "partial");
+        merge(roots, 1, job_.job_id.c_str(), job_.size, rank0_waits ? report.c_str() : nullptr, &whole, &events);
     }
     if (job_.rank != 0 || !may_wait) return;
 
+    // Ranks of this host are waited for as long as they run (the launcher waits for them too); ranks
+    // elsewhere at most PYITT_JOB_WAIT seconds. The polls space out: on a shared filesystem each
+    // one reads a file per rank.
     using Clock = std::chrono::steady_clock;
     const auto deadline = Clock::now() + std::chrono::duration<double>(job_wait_seconds());
+    auto pause = std::chrono::milliseconds(10);
     for (;;) {
         if (print_report(shown_root, quiet)) {
             remove_coordination_files(root_, job_);
@@ -84,20 +94,23 @@ void JobRun::finish(MergeJobFunction* merge, bool may_wait, bool quiet, const st
         }
         const std::vector<int> ended = ended_ranks(root_, job_);
         if (static_cast<int>(ended.size()) < job_.size) {
-            // The ranks still out: all of them gone from this host means nobody will merge.
-            bool any_may_end = false;
+            bool running_here = false, elsewhere = false;
             for (int rank = 0, next = 0; rank < job_.size; ++rank) {
                 if (next < static_cast<int>(ended.size()) && ended[next] == rank) {
                     ++next;
                     continue;
                 }
-                if (!gone_from_this_host(root_, rank)) any_may_end = true;
+                const Whereabouts where = whereabouts(root_, rank);
+                running_here |= where == Whereabouts::kHereRunning;
+                elsewhere |= where == Whereabouts::kElsewhere;
             }
-            if (!any_may_end || Clock::now() >= deadline || g_stop_waiting.load()) break;
+            if (g_stop_waiting.load() || (!running_here && !elsewhere)) break;
+            if (!running_here && Clock::now() >= deadline) break;
         } else if (Clock::now() >= deadline) {
             break;  // the merging rank died while it merged
         }
-        std::this_thread::sleep_for(std::chrono::milliseconds(20));
+        std::this_thread::sleep_for(pause);
+        pause = std::min(pause * 3 / 2, std::chrono::milliseconds(500));
     }
     // Some rank never ended (killed, or still running on another host): rank 0 merges what is there.
     if (merge != nullptr && claim(root_, job_, "partial")) {

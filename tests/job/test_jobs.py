@@ -188,6 +188,21 @@ def test_slurm_ranks_started_by_hand(host, program, job_env, tmp_path):
     assert sorted(job.names.values()) == ["rank 0", "rank 1", "rank 1 / SpawnProcess-1", "rank 2"]
 
 
+def test_a_rank_that_ends_after_rank_0_gave_up_merges_the_whole_job(host, program, job_env, tmp_path):
+    root = tmp_path / "job"
+    env = dict(job_env, PYITT_JOB_WAIT="0.3")
+    first = start_ranks(host, program, [(r, slurm_env(env, r, 3, root)) for r in range(2)])
+    assert [code for code, _, _ in first] == [0, 0], first
+    assert "1 rank(s) not whole" in first[0][2]
+    assert "missing: no rank-2/ directory (not started" in Job(None, root).rank_row(2)
+    [(code, out, err)] = start_ranks(host, program, [(2, slurm_env(env, 2, 3, root))])
+    assert code == 0 and err == "", err
+    job = Job(None, root)
+    assert all(job.rank_row(r).rstrip().endswith("ok") for r in range(3))
+    assert len(job.pids_named("rank 2")) == 1
+    assert not list(root.glob(".job-report*"))
+
+
 def test_stray_launcher_variables_make_no_job(host, program, clean_env, tmp_path):
     strays = [{"OMPI_COMM_WORLD_RANK": "1"}, {"OMPI_COMM_WORLD_RANK": "1", "OMPI_COMM_WORLD_SIZE": "4"},
               {"PMI_RANK": "1", "PMI_SIZE": "4"},  # no PMI connection
