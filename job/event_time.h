@@ -11,5 +11,8 @@
 namespace pyitt::job {
 
 std::string move_event(std::string_view event, std::int64_t shift_ns, long pid_offset);
+inline std::string shift_event_time(std::string_view event, std::int64_t shift_ns) {
+    return move_event(event, shift_ns, 0);
+}
 
 }  // namespace pyitt::job

@@ -76,11 +76,8 @@ TEST(JobDirectory, RankDirectoryNames) {
     EXPECT_EQ(pyitt::job::safe_name("prterun-host/12@1"), "prterun-host_12_1");
 }
 
-std::string shift_event_time(std::string_view event, std::int64_t shift_ns) {
-    return pyitt::job::move_event(event, shift_ns, 0);
-}
-
 TEST(MoveEvent, ShiftsTheTopLevelTimestampOnly) {
+    using pyitt::job::shift_event_time;
     EXPECT_EQ(shift_event_time(R"({"ph":"X","name":"a","ts":1000.250,"dur":3.000,"pid":1})", 1'500),
               R"({"ph":"X","name":"a","ts":1001.750,"dur":3.000,"pid":1})");
     EXPECT_EQ(shift_event_time(R"({"ph":"X","ts":12,"pid":1})", -2'000), R"({"ph":"X","ts":10.000,"pid":1})");
