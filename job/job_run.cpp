@@ -42,6 +42,17 @@ Whereabouts whereabouts(const std::string& root, int rank) {
 
 std::atomic<bool> g_stop_waiting{false};
 
+// At exit the host holds ending signals back until the outputs are written (they end the process
+// right after): one waiting there is a scheduler or a user ending the job, and ends the wait.
+bool ending_signal_pending() {
+    sigset_t pending;
+    sigemptyset(&pending);
+    if (::sigpending(&pending) != 0) return false;
+    for (int signal : {SIGTERM, SIGINT, SIGHUP, SIGQUIT, SIGXCPU})
+        if (sigismember(&pending, signal)) return true;
+    return false;
+}
+
 }  // namespace
 
 void stop_waiting() { g_stop_waiting.store(true); }
@@ -104,7 +115,7 @@ void JobRun::finish(MergeJobFunction* merge, bool may_wait, bool quiet, const st
                 running_here |= where == Whereabouts::kHereRunning;
                 elsewhere |= where == Whereabouts::kElsewhere;
             }
-            if (g_stop_waiting.load() || (!running_here && !elsewhere)) break;
+            if (g_stop_waiting.load() || ending_signal_pending() || (!running_here && !elsewhere)) break;
             if (!running_here && Clock::now() >= deadline) break;
         } else if (Clock::now() >= deadline) {
             break;  // the merging rank died while it merged

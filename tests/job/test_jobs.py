@@ -203,6 +203,28 @@ def test_a_rank_that_ends_after_rank_0_gave_up_merges_the_whole_job(host, progra
     assert not list(root.glob(".job-report*"))
 
 
+def test_sigterm_ends_rank_0s_wait(host, program, job_env, tmp_path):
+    """A scheduler ending the job (SIGTERM) while rank 0 waits for a rank elsewhere: it merges what is
+    there at once, prints it, and dies of SIGTERM as under python."""
+    root = tmp_path / "job"
+    env = dict(slurm_env(job_env, 0, 2, root), PYITT_JOB_WAIT="60")
+    rank0 = subprocess.Popen([str(host), "--", str(program), "0"], env=env, stdout=subprocess.PIPE,
+                             stderr=subprocess.PIPE, text=True)
+    deadline = time.monotonic() + 30
+    while not (root / "rank-0" / "ended").exists() and time.monotonic() < deadline:
+        time.sleep(0.02)
+    time.sleep(0.2)
+    started = time.monotonic()
+    rank0.send_signal(signal.SIGTERM)
+    out, err = rank0.communicate(timeout=30)
+    assert time.monotonic() - started < 10
+    assert rank0.returncode == -signal.SIGTERM, err
+    assert out == "rank 0 done\n"
+    assert err.count("pyitt job: Slurm srun job 4242.0, 2 rank(s)") == 1
+    job = Job(None, root)
+    assert job.rank_row(0).rstrip().endswith("ok") and "missing" in job.rank_row(1)
+
+
 def test_stray_launcher_variables_make_no_job(host, program, clean_env, tmp_path):
     strays = [{"OMPI_COMM_WORLD_RANK": "1"}, {"OMPI_COMM_WORLD_RANK": "1", "OMPI_COMM_WORLD_SIZE": "4"},
               {"PMI_RANK": "1", "PMI_SIZE": "4"},  # no PMI connection
