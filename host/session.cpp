@@ -207,6 +207,10 @@ Session::Session(HostOptions& options, const std::vector<std::string>& python_ar
             options.collector = "none";
             return;
         }
+        if (job_ && verbose) {
+            pyitt::print_stderr("pyitt-host: [v1] {} of {} ({} job {}): the job's run directory is {}/\n", job->label(),
+                                job->size, job->launcher, job->job_id.empty() ? "(unnamed)" : job->job_id, job_->root());
+        }
         const char* given_by = !options.output_dir.empty()                        ? "-o"
                                : output_variable != nullptr && *output_variable ? kOutputVariable
                                                                                   : "the default";

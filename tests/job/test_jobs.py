@@ -44,6 +44,8 @@ if __name__ == "__main__":
         others = [os.path.join(root, f"rank-{r}", "ended") for r in range(4) if r != rank]
         while not all(os.path.exists(path) for path in others):
             time.sleep(0.01)
+        if os.environ.get("HOW") == "abort":
+            os.abort()
         os.kill(os.getpid(), 9)
     print(f"rank {rank} done", flush=True)
 """
@@ -123,16 +125,18 @@ def test_default_directory_is_named_after_the_job(host, program, job_env, tmp_pa
 
 
 @needs_mpirun
-def test_killed_rank_is_named_and_the_others_are_whole(host, program, job_env, tmp_path):
+@pytest.mark.parametrize("how, state", [("kill", "no trace: killed or crashed before writing it"),
+                                        ("abort", "crashed (SIGABRT), traced up to it")])
+def test_killed_rank_is_named_and_the_others_are_whole(host, program, job_env, tmp_path, how, state):
     out = tmp_path / "job"
-    env = dict(job_env, KILL_RANK="2")
+    env = dict(job_env, KILL_RANK="2", HOW=how)
     started = time.monotonic()
     result = run(mpirun(4) + [host, "-o", out, "--", program], env=env, timeout=60)
     assert time.monotonic() - started < 15  # rank 0 saw rank 2 gone: no wait for PYITT_JOB_WAIT
     assert result.returncode != 0
     job = Job(result, out)
-    assert "no trace" in job.rank_row(2) and "killed" in job.rank_row(2)
-    for rank in (0, 1, 3):
+    assert state in job.rank_row(2)
+    for rank in (0, 1, 3) if how == "kill" else range(4):
         [pid] = job.pids_named(f"rank {rank}")
         assert job.tasks[pid]["solve"] == 1
     assert "1 rank(s) not whole" in job.summary.splitlines()[0]
