@@ -17,9 +17,9 @@ long number(const char* text) {
 
 bool present(const char* text) { return text != nullptr && *text != '\0'; }
 
-std::optional<JobRank> make(const char* launcher, long rank, long size, std::string job_id) {
+std::optional<JobRank> make(const char* launcher, long rank, long size, std::string job_id, std::string node_id = {}) {
     if (rank < 0 || size < 2 || rank >= size) return std::nullopt;
-    return JobRank{launcher, std::move(job_id), static_cast<int>(rank), static_cast<int>(size)};
+    return JobRank{launcher, std::move(job_id), std::move(node_id), static_cast<int>(rank), static_cast<int>(size)};
 }
 
 }  // namespace
@@ -41,11 +41,16 @@ std::optional<JobRank> detect_job(const Environment& env) {
         if (auto job = make("Slurm srun", number(env("SLURM_PROCID")), number(tasks), id)) return job;
     }
     // MPICH's and Intel MPI's Hydra: PMI_RANK/PMI_SIZE, and its PMI connection (PMI_FD to the local
-    // proxy, or PMI_PORT). Hydra names no job in the environment: the ranks of one node share their
-    // proxy, whose pid stands for the job (several nodes: give -o, or gather them with --merge).
+    // proxy, or PMI_PORT). Over PMI_FD Hydra names no job: the job id stays empty (every rank agrees
+    // on that, on every node), and the default directory is named after the node's proxy (several
+    // nodes: give -o a shared directory, or gather them with --merge).
     if (present(env("PMI_RANK")) && (present(env("PMI_FD")) || present(env("PMI_PORT")))) {
-        std::string id = present(env("PMI_KVSNAME")) ? env("PMI_KVSNAME") : "hydra-" + std::to_string(::getppid());
-        if (auto job = make("MPICH/Hydra", number(env("PMI_RANK")), number(env("PMI_SIZE")), std::move(id))) return job;
+        const std::string id = present(env("PMI_KVSNAME")) ? env("PMI_KVSNAME")
+                               : present(env("PMI_PORT"))  ? std::string("hydra-") + env("PMI_PORT")
+                                                           : std::string();
+        if (auto job = make("MPICH/Hydra", number(env("PMI_RANK")), number(env("PMI_SIZE")), id,
+                            "hydra-" + std::to_string(::getppid())))
+            return job;
     }
     return std::nullopt;
 }
@@ -66,7 +71,8 @@ std::string safe_name(const std::string& text) {
 }
 
 std::string job_dir_name(const JobRank& job, const std::string& program_label) {
-    return program_label + "-job-" + (job.job_id.empty() ? std::string("unnamed") : safe_name(job.job_id));
+    const std::string& id = !job.job_id.empty() ? job.job_id : !job.node_id.empty() ? job.node_id : "unnamed";
+    return program_label + "-job-" + safe_name(id);
 }
 
 }  // namespace pyitt::job

@@ -11,7 +11,8 @@ namespace pyitt::job {
 
 struct JobRank {
     std::string launcher;  // "Open MPI", "MPICH/Hydra", "Slurm srun"
-    std::string job_id;    // the same on every rank of one job; may be empty (Hydra over PMI_FD)
+    std::string job_id;    // the same on every rank of one job; empty when the launcher names none
+    std::string node_id;   // without a job id: what names the job on this node (Hydra's proxy pid)
     int rank = 0, size = 0;
     std::string label() const { return "rank " + std::to_string(rank); }
 };

@@ -2,6 +2,7 @@
 
 #include <map>
 #include <string>
+#include <unistd.h>
 
 #include "event_time.h"
 #include "job_directory.h"
@@ -55,6 +56,12 @@ TEST(DetectJob, HydraNeedsItsPmiConnection) {
     ASSERT_TRUE(job);
     EXPECT_EQ(job->launcher, "MPICH/Hydra");
     EXPECT_EQ(job->job_id, "kvs_42_0");
+    // Over PMI_FD without a name: no job id (the same on every node), the directory named after the proxy.
+    const auto unnamed = detect({{"PMI_RANK", "1"}, {"PMI_SIZE", "4"}, {"PMI_FD", "7"}});
+    ASSERT_TRUE(unnamed);
+    EXPECT_EQ(unnamed->job_id, "");
+    EXPECT_EQ(pyitt::job::job_dir_name(*unnamed, "app"), "app-job-hydra-" + std::to_string(::getppid()));
+    EXPECT_EQ(detect({{"PMI_RANK", "1"}, {"PMI_SIZE", "4"}, {"PMI_PORT", "node1:4242"}})->job_id, "hydra-node1:4242");
 }
 
 TEST(DetectJob, OpenMpiWinsInsideASlurmAllocation) {

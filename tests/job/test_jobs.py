@@ -192,6 +192,19 @@ def test_slurm_ranks_started_by_hand(host, program, job_env, tmp_path):
     assert sorted(job.names.values()) == ["rank 0", "rank 1", "rank 1 / SpawnProcess-1", "rank 2"]
 
 
+def test_hydra_ranks_started_by_hand(host, program, job_env, tmp_path):
+    """MPICH's and Intel MPI's Hydra over PMI_FD name no job: ranks given one -o directory are one job."""
+    root = tmp_path / "job"
+    envs = [(r, dict(job_env, PMI_RANK=str(r), PMI_SIZE="2", PMI_FD="9")) for r in range(2)]
+    procs = [subprocess.Popen([str(host), "-o", str(root), "--", str(program), str(r)], env=env, text=True,
+                              stdout=subprocess.PIPE, stderr=subprocess.PIPE) for r, env in envs]
+    results = [(p.wait(timeout=60), *p.communicate()) for p in procs]
+    assert [code for code, _, _ in results] == [0, 0], results
+    assert "pyitt job: MPICH/Hydra job (unnamed), 2 rank(s) on 1 host(s)\n" in results[0][2]
+    assert results[1][2] == ""
+    assert sorted(Job(None, root).names.values()) == ["rank 0", "rank 1", "rank 1 / SpawnProcess-1"]
+
+
 def test_a_rank_that_ends_after_rank_0_gave_up_merges_the_whole_job(host, program, job_env, tmp_path):
     root = tmp_path / "job"
     env = dict(job_env, PYITT_JOB_WAIT="0.3")
