@@ -13,6 +13,7 @@
 #include <cstdlib>
 #include <mutex>
 #include <set>
+#include <string_view>
 
 #include "clock.h"
 #include "descriptor_reserve.h"
@@ -38,6 +39,7 @@ struct FinishState {
     std::string trace_path, summary_path;  // empty: not written
     ProfileTexts profile;  // this process's summary texts, stacks and flame graph
     std::string brief;     // the bounded summary for stderr: this process's, or the run's once merged
+    std::string trace_name;                // in the output directory
 };
 FinishState& finish_state() {
     static FinishState* s = new FinishState();
@@ -133,6 +135,7 @@ void child_after_fork() {
     s.done = false;
     s.events = 0;
     s.trace_path.clear();
+    s.trace_name.clear();
     s.summary_path.clear();
     s.profile = ProfileTexts();
     s.brief.clear();
@@ -146,7 +149,31 @@ void child_after_fork() {
     g_mark_pending.store(true);
 }
 
+TraceSettings& settings_state() {
+    static TraceSettings* s = new TraceSettings();
+    return *s;
+}
+
+// A bad value is said once and the default kept: the program runs on either way.
+void read_trace_settings() {
+    TraceSettings& s = settings_state();
+    if (const char* format = std::getenv("PYITT_TRACE_FORMAT"); format != nullptr && *format != '\0') {
+        const std::string_view f(format);
+        if (f == "json" || f == "perfetto") s.json = f == "json";
+        else warn_once("format", "PYITT_TRACE_FORMAT='" + std::string(f) + "' is not a trace format (perfetto, json); writing perfetto");
+    }
+    if (const char* min = std::getenv("PYITT_MIN_DURATION_US"); min != nullptr && *min != '\0') {
+        char* end = nullptr;
+        const double us = std::strtod(min, &end);
+        if (end == min || *end != '\0' || !(us >= 0) || us > 1e12)
+            warn_once("min-duration", "PYITT_MIN_DURATION_US='" + std::string(min) + "' is not a number of microseconds; keeping every task");
+        else
+            s.min_duration_ns = static_cast<std::uint64_t>(us * 1000.0 + 0.5);
+    }
+}
+
 __attribute__((constructor)) void on_load() {
+    read_trace_settings();
     clock_init();
     buffers_init();
     pthread_atfork(prepare_fork, parent_after_fork, child_after_fork);
@@ -156,6 +183,8 @@ __attribute__((constructor)) void on_load() {
 }
 
 }  // namespace
+
+const TraceSettings& trace_settings() { return settings_state(); }
 
 std::string output_dir() {
     const char* d = std::getenv("PYITT_OUTPUT_DIR");
@@ -204,9 +233,20 @@ unsigned long long finish() {
     DescriptorReserve& reserve = descriptor_reserve();
     reserve.release_spares();
     const OutputDirectory dir = reserve.directory(output_dir());
+    const std::uint64_t write_start = monotonic_ns();
     WriteResult r = write_outputs(dir, end_ticks);
+    if (const char* stats = std::getenv("PYITT_COLLECTOR_STATS"); stats != nullptr && *stats == '1') {
+        // For benchmarks (tests/bench/trace_bench.py): what writing the trace and summary cost.
+        const std::uint64_t took = monotonic_ns() - write_start;
+        char line[160];
+        const int n = std::snprintf(line, sizeof line, "pyitt-collector: stats: wrote %llu events in %.3f ms (%.1f ns/event)\n",
+                                    r.events, took / 1e6, r.events != 0 ? static_cast<double>(took) / r.events : 0.0);
+        ssize_t ignored = write(STDERR_FILENO, line, static_cast<std::size_t>(n));
+        (void)ignored;
+    }
     s.events = r.events;
     if (!r.trace_name.empty()) s.trace_path = dir.shown(r.trace_name);
+    s.trace_name = r.trace_name;
     if (!r.summary_name.empty()) s.summary_path = dir.shown(r.summary_name);
     s.profile = std::move(r.profile);
     s.brief = s.profile.brief;
@@ -234,6 +274,22 @@ PYITT_COLLECTOR_EXPORT int pyitt_collector_merge(int* incomplete, unsigned long 
     if (incomplete != nullptr) *incomplete = result.incomplete;
     if (events != nullptr) *events = result.events;
     return result.ok ? result.processes : 0;
+}
+
+PYITT_COLLECTOR_EXPORT const char* pyitt_collector_name_run_trace(void) {
+    using namespace pyitt::collector;
+    FinishState& s = finish_state();
+    std::lock_guard lock(s.mutex);
+    if (s.trace_name.empty()) return nullptr;
+    static std::string* name = new std::string();
+    // trace-<pid>[-n].json -> trace.json, trace-<pid>[-n].perfetto-trace -> trace.perfetto-trace
+    *name = "trace" + s.trace_name.substr(s.trace_name.find('.'));
+    const std::string error = link_replacing(descriptor_reserve().directory(output_dir()), s.trace_name, *name);
+    if (!error.empty()) {
+        warn_once("run-trace", error);
+        return nullptr;
+    }
+    return name->c_str();
 }
 
 PYITT_COLLECTOR_EXPORT void pyitt_collector_set_end_signal(int signal) {

@@ -1,6 +1,7 @@
 // Load, fork, exit and on-demand finish: when the trace and summary are written, and where.
 #pragma once
 
+#include <cstdint>
 #include <string>
 
 namespace pyitt::collector {
@@ -10,6 +11,14 @@ std::string output_dir();
 
 // One line on stderr, at most once per `key` and process. Never stdout, never the exit status.
 void warn_once(const char* key, const std::string& message);
+
+// How the trace is written (PYITT_TRACE_FORMAT, PYITT_MIN_DURATION_US, set by the host from
+// --trace-format and --min-duration), read once at load: the program may change its environment.
+struct TraceSettings {
+    bool json = false;                  // json; else the compact format (perfetto)
+    std::uint64_t min_duration_ns = 0;  // nested tasks shorter than this are left out of the trace
+};
+const TraceSettings& trace_settings();
 
 // Writes trace and summary once; later calls return the first result.
 unsigned long long finish();

@@ -1,4 +1,5 @@
-// The merge reads every trace-<pid>[-n].json of the run with the bounded reader of trace_reader.h,
+// The merge reads every trace-<pid>[-n].<ext> of the run with the bounded readers of trace_reader.h
+// (JSON) and perfetto_reader.h (Perfetto's protobuf),
 // so a trace cut short (a process killed while it wrote) or corrupt is merged up to its last complete
 // event and marked, and never spoils the others. Its outputs go through OutputFile: runs sharing one
 // output directory each replace trace.json whole, never tear it.
@@ -17,15 +18,23 @@
 #include <csignal>
 #include <cstring>
 #include <map>
+#include <memory>
+#include <utility>
 #include <string>
 #include <string_view>
 #include <vector>
 
+#include "chunk_deflater.h"
+#include "lifecycle.h"
 #include "objects.h"
 #include "output_file.h"
 #include "run_summary.h"
+#include "perfetto_format.h"
+#include "perfetto_reader.h"
 #include "profile_outputs.h"
+#include "protobuf_wire.h"
 #include "trace_reader.h"
+#include "trace_sink.h"
 #include "flamegraph/frame_tree.h"
 #include "event_time.h"
 
@@ -100,24 +109,48 @@ public:
             result.error = trace.error();
             return result;
         }
-        std::fputs("{\"otherData\":{\"producer\":\"pyitt-collector\",\"merged\":true},\"displayTimeUnit\":\"ns\","
-                   "\"traceEvents\":[\n",
-                   out_);
+        // The run's processes write the format its first one chose (children inherit it).
+        const std::string extension = perfetto_ ? kPerfettoExtension : ".json";
+        if (perfetto_) {
+            deflater_ = std::make_unique<ChunkDeflater>(out_);
+            std::string header;
+            wire::put_bytes(header, perfetto::kPyittHeader, "{\"producer\":\"pyitt-collector\",\"merged\":true}");
+            deflater_->write_plain(packet(header));
+        } else {
+            std::fputs("{\"otherData\":{\"producer\":\"pyitt-collector\",\"merged\":true},\"displayTimeUnit\":\"ns\","
+                       "\"traceEvents\":[\n",
+                       out_);
+        }
         std::vector<ProcessRecord> markers;
         for (source_ = 0; source_ < sources_.size(); ++source_) {
             for (const std::string& name : list_dir(sources_[source_].dir.fd)) {
-                if (has_affix(name, "trace-", ".json")) read_trace(name);
+                if (has_affix(name, "trace-", extension)) read_trace(name);
                 if (has_affix(name, "unfinished-", ".txt")) read_marker(name, markers);
             }
         }
         adopt_markers(markers);
         order_processes();
         read_profiles();
-        for (std::size_t i = 0; i < processes_.size(); ++i) write_process_metadata(processes_[i], i);
-        std::fputs("\n]}\n", out_);
+        if (perfetto_) {
+            write_perfetto_cut_marks();
+        } else {
+            for (std::size_t i = 0; i < processes_.size(); ++i) write_process_metadata(processes_[i], i);
+            std::fputs("\n]}\n", out_);
+        }
         out_ = nullptr;
-        const bool trace_ok = trace.publish_replacing("trace.json");
-        if (!trace_ok) result.error = trace.error();
+        bool written = true;
+        if (deflater_) {
+            deflater_->finish();
+            written = deflater_->ok();
+        }
+        // Alone in its run (the others were earlier runs'), a complete trace is named, not copied.
+        const std::string run_name = "trace" + extension;
+        const bool alone = processes_.size() == 1 && !processes_[0].incomplete() && sources_.size() == 1 &&
+                           sources_[0].dir.path == dir_.path && sources_[0].shift_ns == 0;
+        std::string link_error;
+        if (alone) link_error = link_replacing(dir_, processes_[0].trace_file, run_name);
+        const bool trace_ok = (alone && link_error.empty()) || (written && trace.publish_replacing(run_name));
+        if (!trace_ok) result.error = !trace.error().empty() ? trace.error() : "cannot write " + dir_.shown(run_name);
 
         const RunSummaryInput run{processes_, totals_};
         ProfileTexts texts;
@@ -148,15 +181,53 @@ private:
         std::fwrite(event.data(), 1, event.size(), out_);
     }
 
+    static std::string packet(const std::string& body) {
+        std::string out;
+        wire::put_bytes(out, perfetto::kTracePacket, body);
+        return out;
+    }
+
+    void add_packet(std::string_view p) {
+        chunk_.append(p);
+        if (chunk_.size() >= (256u << 10)) deflater_->submit(std::exchange(chunk_, std::string()));
+    }
+
+    // Each cut trace: its process renamed in the timeline, and the merged trailer says why.
+    void write_perfetto_cut_marks() {
+        if (!chunk_.empty()) deflater_->submit(std::exchange(chunk_, std::string()));
+        std::string cut;
+        for (const ProcessRecord& p : processes_) {
+            if (p.cut.empty() || p.trace_file.empty()) continue;
+            std::string process, track, body;
+            wire::put_uint(process, perfetto::kProcessPid, static_cast<std::uint64_t>(p.pid));
+            wire::put_bytes(process, perfetto::kProcessName, p.name + " (trace cut short)");
+            wire::put_uint(track, perfetto::kTrackUuid, static_cast<std::uint64_t>(p.pid) << 32);
+            wire::put_bytes(track, perfetto::kTrackProcess, process);
+            wire::put_bytes(body, perfetto::kTrackDescriptor, track);
+            deflater_->write_plain(packet(body));
+            cut += fmt::format("{}{{\"pid\":{},\"file\":{},\"events\":{},\"reason\":{}}}", cut.empty() ? "" : ",", p.pid,
+                               json_quote(p.trace_file), p.events, json_quote(p.cut));
+        }
+        std::string trailer;
+        wire::put_bytes(trailer, perfetto::kPyittTrailer, "{\"pyittTraceCut\":[" + cut + "]}");
+        deflater_->write_plain(packet(trailer));
+    }
+
     void read_trace(const std::string& file) {
         const MergeSource& from = sources_[source_];
         const int fd = open_input(from.dir.fd, file);
         if (fd < 0) return;
         FdSource source(fd);
-        const ProcessTrace t = read_process_trace(source, from.run_id, [this, &from](std::string_view event) {
-            if (from.shift_ns == 0 && from.pid_offset == 0) return write_event(event);
-            write_event(job::move_event(event, from.shift_ns, from.pid_offset));
-        });
+        // Room for 65535 sequences (threads) a process, in every process's own range. A host's pid
+        // offset (job_merge.cpp) moves the JSON's pids; a Perfetto trace keeps its pids.
+        const std::uint32_t base = static_cast<std::uint32_t>(std::min<std::size_t>(++files_read_, 65535)) << 16;
+        const ProcessTrace t =
+            perfetto_ ? read_perfetto_trace(source, from.run_id, base, from.shift_ns,
+                                            [this](std::string_view p) { add_packet(p); })
+                      : read_process_trace(source, from.run_id, [this, &from](std::string_view event) {
+                            if (from.shift_ns == 0 && from.pid_offset == 0) return write_event(event);
+                            write_event(job::move_event(event, from.shift_ns, from.pid_offset));
+                        });
         close(fd);
         if (!t.ours) return;  // another run's, or not even a trace of ours
         ProcessRecord p;
@@ -320,6 +391,10 @@ private:
     ExtraSection extra_;
     flamegraph::FrameTree frames_;
     std::FILE* out_ = nullptr;
+    const bool perfetto_ = !trace_settings().json;
+    std::unique_ptr<ChunkDeflater> deflater_;
+    std::string chunk_;
+    std::size_t files_read_ = 0;
     bool first_event_ = true;
     std::vector<ProcessRecord> processes_;
     std::map<std::string, TotalRow> totals_;

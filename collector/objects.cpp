@@ -80,6 +80,22 @@ std::size_t utf8_sequence(std::string_view s) {
 
 }  // namespace
 
+std::string valid_utf8(std::string_view text) {
+    std::string out;
+    out.reserve(text.size());
+    for (std::size_t i = 0; i < text.size();) {
+        const std::size_t n = static_cast<unsigned char>(text[i]) < 0x80 ? 1 : utf8_sequence(text.substr(i));
+        if (n == 0) {
+            out += "\xef\xbf\xbd";
+            ++i;
+        } else {
+            out.append(text.substr(i, n));
+            i += n;
+        }
+    }
+    return out;
+}
+
 // A JSON string literal. Names come from C strings of unknown encoding: invalid UTF-8 bytes become
 // U+FFFD so the trace always parses.
 std::string json_quote(std::string_view text) {

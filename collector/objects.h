@@ -21,6 +21,8 @@ struct Name {
 };
 const Name* intern(std::string_view text);
 std::string json_quote(std::string_view text);
+// The text with every invalid UTF-8 byte replaced by U+FFFD (as json_quote does).
+std::string valid_utf8(std::string_view text);
 
 abi::Domain* create_domain(const char* name);
 abi::StringHandle* create_string_handle(const char* name);

@@ -6,6 +6,7 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
+#include <atomic>
 #include <cerrno>
 #include <cstdint>
 #include <cstring>
@@ -148,6 +149,21 @@ int OutputFile::publish_new(std::string_view stem, std::string_view ext, std::st
     discard();
     name.clear();
     return 0;
+}
+
+std::string link_replacing(const OutputDirectory& dir, const std::string& existing, const std::string& name) {
+    // The link is made under a fresh hidden name, then renamed: a planted `name` is replaced, never
+    // written through, and a reader sees the old file or the new one.
+    static std::atomic<unsigned> sequence{0};
+    const std::string temp = ".pyitt-link-" + std::to_string(getpid()) + "-" + std::to_string(sequence++);
+    if (linkat(dir.fd, existing.c_str(), dir.fd, temp.c_str(), 0) != 0)
+        return "cannot name " + dir.shown(existing) + " " + name + ": " + std::strerror(errno);
+    const int renamed = renameat(dir.fd, temp.c_str(), dir.fd, name.c_str());
+    const int error_number = errno;
+    // Also after a rename: onto a name that is already this file, rename(2) does nothing.
+    unlinkat(dir.fd, temp.c_str(), 0);
+    if (renamed != 0) return "cannot write " + dir.shown(name) + ": " + std::strerror(error_number);
+    return {};
 }
 
 }  // namespace pyitt::collector

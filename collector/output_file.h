@@ -58,4 +58,8 @@ private:
     std::string error_;
 };
 
+// A second name for an existing file of the directory (a hard link: no copy), replacing whatever
+// is at `name`: the run's trace.json for the lone process's trace-<pid>.json. "" or the error.
+std::string link_replacing(const OutputDirectory& dir, const std::string& existing, const std::string& name);
+
 }  // namespace pyitt::collector

@@ -37,6 +37,10 @@ int pyitt_collector_publish_run_profile(void);
 // directory was found; *ranks_whole counts the ranks whose trace is complete.
 int pyitt_collector_merge_job(const char* const* roots, int count, const char* job_id, int size,
                               const char* report_name, int* ranks_whole, unsigned long long* events);
+// In the process the user started, alone in its run, after finish: its trace also gets the run's
+// stable name, trace.<ext> (a hard link to trace-<pid>.<ext>, replacing an earlier run's). Returns
+// that name, or NULL (and one warning) when it could not be made.
+const char* pyitt_collector_name_run_trace(void);
 
 #ifdef __cplusplus
 }

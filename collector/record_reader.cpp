@@ -93,7 +93,15 @@ MergedRecords::MergedRecords(std::vector<ThreadSnapshot> threads, int spill_fd) 
 bool MergedRecords::next(const Record*& group, std::size_t& thread) {
     if (pending_ != SIZE_MAX) {
         cursors_[pending_].advance();
-        if (const Record* r = cursors_[pending_].group()) heap_.push({r->ts, pending_});
+        if (const Record* r = cursors_[pending_].group()) {
+            // Still the earliest (always, with one thread): no trip through the heap.
+            if (heap_.empty() || Entry{r->ts, pending_} < heap_.top()) {
+                group = r;
+                thread = pending_;
+                return true;
+            }
+            heap_.push({r->ts, pending_});
+        }
         pending_ = SIZE_MAX;
     }
     if (heap_.empty()) return false;

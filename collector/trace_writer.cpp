@@ -1,6 +1,7 @@
 // The trace writer: replays the merged record stream, pairs begins with ends (a stack per thread for
-// nested tasks, a map for overlapped tasks, regions, frames and events), and streams Chrome Trace Event
-// JSON while feeding the summary. Memory: open tasks and spans, names, and one window per thread.
+// nested tasks, a map for overlapped tasks, regions, frames and events), and hands the result to the
+// trace format's sink (trace_sink.h) while feeding the summary. Memory: open tasks and spans, names,
+// and one window per thread.
 #include "trace_writer.h"
 
 #include <fmt/format.h>
@@ -21,63 +22,7 @@
 #include "record_reader.h"
 #include "profile_outputs.h"
 #include "summary.h"
-
-namespace pyitt::collector {
-
-namespace {
-
-// ---- JSON output ----
-
-// With no file (it could not be created), events are still counted: the host says how many were
-// recorded even when they could not be written.
-class JsonOut {
-public:
-    explicit JsonOut(std::FILE* f) : f_(f), ok_(f != nullptr) {}
-    // Starts one trace event; metadata events ("M") are not counted.
-    fmt::memory_buffer& event(bool counted = true) {
-        if (!first_) append(",\n");
-        first_ = false;
-        events_ += counted ? 1 : 0;
-        return buf_;
-    }
-    void append(std::string_view s) { buf_.append(s.data(), s.data() + s.size()); }
-    void end_event() {
-        if (buf_.size() > (1u << 20)) flush();
-    }
-    void flush() {
-        if (ok_ && std::fwrite(buf_.data(), 1, buf_.size(), f_) != buf_.size()) {
-            ok_ = false;
-            error_number_ = errno;
-        }
-        buf_.clear();
-    }
-    bool ok() const { return ok_; }
-    int error_number() const { return error_number_; }
-    unsigned long long events() const { return events_; }
-
-private:
-    std::FILE* f_;
-    fmt::memory_buffer buf_;
-    bool first_ = true;
-    bool ok_;
-    int error_number_ = 0;
-    unsigned long long events_ = 0;
-};
-
-// Chrome wants microseconds; three decimals keep the nanoseconds.
-struct Micros {
-    std::uint64_t ns;
-};
-
-}  // namespace
-}  // namespace pyitt::collector
-
-template <>
-struct fmt::formatter<pyitt::collector::Micros> : fmt::formatter<std::string_view> {
-    auto format(pyitt::collector::Micros m, format_context& ctx) const {
-        return fmt::format_to(ctx.out(), "{}.{:03}", m.ns / 1000, m.ns % 1000);
-    }
-};
+#include "trace_sink.h"
 
 namespace pyitt::collector {
 
@@ -92,28 +37,6 @@ std::string id_json(const Id& id) {
                       : fmt::format("\"0x{:x}.0x{:x}.0x{:x}\"", id.d1, id.d2, id.d3);
 }
 
-// Arguments as a JSON object body, built only for the events that have some.
-struct Args {
-    std::string body;
-    std::vector<std::string> relations;
-    void add(std::string_view key_json, std::string_view value_json) {
-        if (!body.empty()) body += ',';
-        body.append(key_json).append(":").append(value_json);
-    }
-    bool empty() const { return body.empty() && relations.empty(); }
-    void write(fmt::memory_buffer& out) const {
-        if (empty()) return;
-        fmt::format_to(std::back_inserter(out), ",\"args\":{{{}", body);
-        if (!relations.empty()) {
-            out.append(std::string_view(body.empty() ? "\"relations\":[" : ",\"relations\":["));
-            for (std::size_t i = 0; i < relations.size(); ++i)
-                fmt::format_to(std::back_inserter(out), "{}{}", i ? "," : "", relations[i]);
-            out.push_back(']');
-        }
-        out.push_back('}');
-    }
-};
-
 struct OpenTask {
     std::uint64_t ts;
     const Name* domain;
@@ -125,6 +48,7 @@ struct OpenTask {
 };
 
 struct ThreadState {
+    std::size_t index;  // the sink's thread number
     pid_t tid;
     std::vector<OpenTask> stack;
     std::string name;
@@ -136,16 +60,16 @@ struct AsyncKey {
     int tag;
     const Name* domain;
     std::uint64_t d1, d2, d3;
-    pid_t tid;  // legacy events only: they are per thread
+    std::size_t thread;  // legacy events only: they are per thread
     bool operator<(const AsyncKey& o) const {
-        return std::tie(tag, domain, d1, d2, d3, tid) < std::tie(o.tag, o.domain, o.d1, o.d2, o.d3, o.tid);
+        return std::tie(tag, domain, d1, d2, d3, thread) < std::tie(o.tag, o.domain, o.d1, o.d2, o.d3, o.thread);
     }
 };
 struct AsyncSpan {
     std::uint64_t ts;
     const Name* domain;
     const Name* name;
-    pid_t tid;
+    std::size_t thread;
     Args args;
     Id id;
 };
@@ -201,8 +125,8 @@ std::string metadata_json(int type, std::uint64_t count, const unsigned char* da
 
 class TraceBuilder {
 public:
-    TraceBuilder(JsonOut& out, Summary& summary, const TickConverter& clock, pid_t pid)
-        : out_(out), summary_(summary), clock_(clock), pid_(pid) {}
+    TraceBuilder(TraceSink& out, Summary& summary, const TickConverter& clock)
+        : out_(out), summary_(summary), clock_(clock), min_duration_ns_(trace_settings().min_duration_ns) {}
 
     void handle(const Record* r, ThreadState& t);
     void close_all(std::vector<ThreadState>& threads, std::uint64_t end_ticks);
@@ -230,21 +154,21 @@ private:
 
     void task_end(ThreadState& t, std::uint64_t ts, bool unfinished);
     void emit_async(const AsyncSpan& s, std::uint64_t end_ns, bool unfinished);
-    void emit_instant(const ThreadState& t, std::uint64_t ts_ns, const Name* domain, std::string_view name_json,
-                      const char* scope, const Args& args);
-    void emit_counter(const Name* domain, const Name* name, std::uint64_t ts, const CounterValue& v);
+    void emit_instant(const ThreadState& t, std::uint64_t ts_ns, const Name* domain, const Name* name, char scope,
+                      const Args& args) {
+        out_.instant(t.index, ts_ns, domain, name, scope, args);
+    }
     Args* task_args_for(ThreadState& t, const Id* id);
     void metadata(const Record* r, ThreadState& t);
     void relation(const Record* r, ThreadState& t);
 
-    JsonOut& out_;
+    TraceSink& out_;
     Summary& summary_;
     const TickConverter& clock_;
-    pid_t pid_;
+    std::uint64_t min_duration_ns_;
     std::unordered_map<const void*, const Name*> domains_, strings_;
     std::map<AsyncKey, AsyncSpan> async_;
     std::map<std::pair<const Name*, const Name*>, CounterValue> counters_;
-    std::uint64_t async_seq_ = 0;
     std::uint64_t paused_at_ = 0;  // ticks of the pause or detach in effect, 0 while recording
     std::uint64_t detached_at_ = 0;
     Summary::Collection collection_;
@@ -275,56 +199,21 @@ void TraceBuilder::task_end(ThreadState& t, std::uint64_t ts, bool unfinished) {
     const std::uint64_t begin_ns = ns(task.ts), end_ns = std::max(ns(ts), begin_ns);
     const std::uint64_t dur = end_ns - begin_ns;
     if (unfinished) task.args.add("\"unfinished\"", "true");
-    auto& b = out_.event();
-    fmt::format_to(std::back_inserter(b), "{{\"ph\":\"X\",\"name\":{},\"cat\":{},\"ts\":{},\"dur\":{},\"pid\":{},\"tid\":{}",
-                   task.name->json, task.domain->json, Micros{begin_ns}, Micros{dur}, pid_, t.tid);
-    task.args.write(b);
-    b.push_back('}');
-    out_.end_event();
+    // --min-duration: out of the trace, still in the summary (an unfinished task is kept: it is news).
+    out_.task_end(t.index, begin_ns, end_ns, task.domain, task.name, task.args, dur >= min_duration_ns_ || unfinished);
     summary_.leave(t.summary, task.node, begin_ns, end_ns, task.children_ns, unfinished);
     if (!t.stack.empty()) t.stack.back().children_ns += dur;
 }
 
-// Nestable async events ("b"/"e"): spans that may overlap on a thread or end on another one. Each span
-// gets its own id so spans never merge; the ITT id, if any, is in args.
 void TraceBuilder::emit_async(const AsyncSpan& s, std::uint64_t end_ns, bool unfinished) {
     const std::uint64_t begin_ns = std::min(s.ts, end_ns);
-    const std::uint64_t id = ++async_seq_;
+    if (!unfinished) {
+        out_.span(s.thread, begin_ns, end_ns, s.domain, s.name, s.args);
+        return;
+    }
     Args args = s.args;
-    if (unfinished) args.add("\"unfinished\"", "true");
-    auto& b = out_.event();
-    fmt::format_to(std::back_inserter(b), "{{\"ph\":\"b\",\"name\":{},\"cat\":{},\"id\":\"0x{:x}\",\"ts\":{},\"pid\":{},\"tid\":{}",
-                   s.name->json, s.domain->json, id, Micros{begin_ns}, pid_, s.tid);
-    args.write(b);
-    b.push_back('}');
-    auto& e = out_.event();
-    fmt::format_to(std::back_inserter(e), "{{\"ph\":\"e\",\"name\":{},\"cat\":{},\"id\":\"0x{:x}\",\"ts\":{},\"pid\":{},\"tid\":{}}}",
-                   s.name->json, s.domain->json, id, Micros{end_ns}, pid_, s.tid);
-    out_.end_event();
-}
-
-void TraceBuilder::emit_instant(const ThreadState& t, std::uint64_t ts_ns, const Name* domain, std::string_view name_json,
-                                const char* scope, const Args& args) {
-    auto& b = out_.event();
-    fmt::format_to(std::back_inserter(b), "{{\"ph\":\"i\",\"name\":{},\"cat\":{},\"s\":\"{}\",\"ts\":{},\"pid\":{},\"tid\":{}",
-                   name_json, domain->json, scope, Micros{ts_ns}, pid_, t.tid);
-    args.write(b);
-    b.push_back('}');
-    out_.end_event();
-}
-
-void TraceBuilder::emit_counter(const Name* domain, const Name* name, std::uint64_t ts, const CounterValue& v) {
-    auto& b = out_.event();
-    fmt::format_to(std::back_inserter(b), "{{\"ph\":\"C\",\"name\":{},\"cat\":{},\"ts\":{},\"pid\":{},\"args\":{{\"value\":",
-                   name->json, domain->json, Micros{ns(ts)}, pid_);
-    if (v.is_float)
-        fmt::format_to(std::back_inserter(b), "{}", std::isfinite(v.d) ? fmt::format("{}", v.d) : "null");
-    else if (v.is_signed)
-        fmt::format_to(std::back_inserter(b), "{}", v.i);
-    else
-        fmt::format_to(std::back_inserter(b), "{}", static_cast<std::uint64_t>(v.i));
-    b.append(std::string_view("}}"));
-    out_.end_event();
+    args.add("\"unfinished\"", "true");
+    out_.span(s.thread, begin_ns, end_ns, s.domain, s.name, args);
 }
 
 // Metadata and relations go to a task: the one with this id (open nested task of the thread, else an
@@ -361,8 +250,8 @@ void TraceBuilder::metadata(const Record* r, ThreadState& t) {
     Args args;
     args.add(key->json, value);
     if (has_id) args.add("\"id\"", id_json(id));
-    const char* scope = with_scope && head.w[2] == abi::kScopeGlobal ? "g" : with_scope ? "p" : "t";
-    emit_instant(t, ns(r->ts), domain(r->a), "\"metadata\"", scope, args);
+    const char scope = with_scope && head.w[2] == abi::kScopeGlobal ? 'g' : with_scope ? 'p' : 't';
+    emit_instant(t, ns(r->ts), domain(r->a), intern("metadata"), scope, args);
 }
 
 void TraceBuilder::relation(const Record* r, ThreadState& t) {
@@ -379,7 +268,7 @@ void TraceBuilder::relation(const Record* r, ThreadState& t) {
     Args args;
     if (has_head) args.add("\"head\"", id_json(head));
     args.add("\"relation\"", text);
-    emit_instant(t, ns(r->ts), domain(r->a), "\"relation\"", "t", args);
+    emit_instant(t, ns(r->ts), domain(r->a), intern("relation"), 't', args);
 }
 
 void TraceBuilder::handle(const Record* r, ThreadState& t) {
@@ -400,6 +289,7 @@ void TraceBuilder::handle(const Record* r, ThreadState& t) {
             Summary::Node* parent = t.stack.empty() ? nullptr : t.stack.back().node;
             OpenTask task{r->ts, d, n, summary_.enter(t.summary, parent, d, n), 0, {}, has_id ? id_of(ext_at(r, 0)) : Id{}};
             ids_to_args(task.args);
+            out_.task_begin(t.index, ns(r->ts), d, n);
             t.stack.push_back(std::move(task));
             break;
         }
@@ -411,7 +301,7 @@ void TraceBuilder::handle(const Record* r, ThreadState& t) {
         case Kind::kOverlappedBegin:
         case Kind::kRegionBegin: {
             const Name* d = domain(r->a);
-            AsyncSpan s{ns(r->ts), d, str(r->b), t.tid, {}, id_of(ext_at(r, 0))};
+            AsyncSpan s{ns(r->ts), d, str(r->b), t.index, {}, id_of(ext_at(r, 0))};
             ids_to_args(s.args);
             async_[async_key(r->kind == Kind::kRegionBegin ? kRegion : kOverlapped, d)] = std::move(s);
             break;
@@ -428,24 +318,24 @@ void TraceBuilder::handle(const Record* r, ThreadState& t) {
         }
         case Kind::kFrameBegin: {
             const Name* d = domain(r->a);
-            AsyncSpan s{ns(r->ts), d, intern("frame"), t.tid, {}, has_id ? id_of(ext_at(r, 0)) : Id{}};
+            AsyncSpan s{ns(r->ts), d, intern("frame"), t.index, {}, has_id ? id_of(ext_at(r, 0)) : Id{}};
             ids_to_args(s.args);
             async_[async_key(kFrame, d)] = std::move(s);
             break;
         }
         case Kind::kFrameSubmit: {
             const Ext& times = ext_at(r, 0);
-            AsyncSpan s{times.w[0], domain(r->a), intern("frame"), t.tid, {}, {}};
+            AsyncSpan s{times.w[0], domain(r->a), intern("frame"), t.index, {}, {}};
             if (has_id) s.args.add("\"id\"", id_json(id_of(ext_at(r, 1))));
             emit_async(s, std::max(times.w[0], times.w[1]), false);
             break;
         }
         case Kind::kEventStart:
-            async_[AsyncKey{kEvent, nullptr, r->b, 0, 0, t.tid}] =
-                AsyncSpan{ns(r->ts), intern("event"), event_name(r->b), t.tid, {}, {}};
+            async_[AsyncKey{kEvent, nullptr, r->b, 0, 0, t.index}] =
+                AsyncSpan{ns(r->ts), intern("event"), event_name(r->b), t.index, {}, {}};
             break;
         case Kind::kEventEnd: {
-            auto it = async_.find(AsyncKey{kEvent, nullptr, r->b, 0, 0, t.tid});
+            auto it = async_.find(AsyncKey{kEvent, nullptr, r->b, 0, 0, t.index});
             if (it == async_.end()) break;
             emit_async(it->second, ns(clip(r->ts)), false);
             async_.erase(it);
@@ -454,7 +344,7 @@ void TraceBuilder::handle(const Record* r, ThreadState& t) {
         case Kind::kTaskGroup: {
             Args args;
             ids_to_args(args);
-            emit_instant(t, ns(r->ts), domain(r->a), str(r->b)->json, "t", args);
+            emit_instant(t, ns(r->ts), domain(r->a), str(r->b), 't', args);
             break;
         }
         case Kind::kCounter: {
@@ -476,7 +366,7 @@ void TraceBuilder::handle(const Record* r, ThreadState& t) {
                 if (v.is_float) v.d += static_cast<double>(delta);
                 else v.i += delta;
             }
-            emit_counter(c.domain, c.name, r->ts, v);
+            out_.counter(ns(r->ts), c.domain, c.name, v.is_float, v.d, v.i, v.is_signed);
             break;
         }
         case Kind::kCounterV3: {
@@ -485,15 +375,15 @@ void TraceBuilder::handle(const Record* r, ThreadState& t) {
             CounterValue& v = counters_[{d, n}];
             const std::int64_t delta = static_cast<std::int64_t>(ext_at(r, 0).w[0]);
             v.i += r->sub == kCounterDec ? -delta : delta;
-            emit_counter(d, n, r->ts, v);
+            out_.counter(ns(r->ts), d, n, v.is_float, v.d, v.i, v.is_signed);
             break;
         }
         case Kind::kMarker: {
             const int scope = r->sub & 0xff;
             Args args;
             if (r->sub & 0x100) args.add("\"id\"", id_json(id_of(ext_at(r, 0))));
-            const char* s = scope == abi::kScopeGlobal ? "g" : scope == abi::kScopeTrackGroup || scope == abi::kScopeUnknown ? "p" : "t";
-            emit_instant(t, ns(r->ts), domain(r->a), str(r->b)->json, s, args);
+            const char s = scope == abi::kScopeGlobal ? 'g' : scope == abi::kScopeTrackGroup || scope == abi::kScopeUnknown ? 'p' : 't';
+            emit_instant(t, ns(r->ts), domain(r->a), str(r->b), s, args);
             break;
         }
         case Kind::kMetadata:
@@ -502,10 +392,10 @@ void TraceBuilder::handle(const Record* r, ThreadState& t) {
         case Kind::kPause:
         case Kind::kResume:
         case Kind::kDetach: {
-            const char* what = r->kind == Kind::kPause ? "\"pause\"" : r->kind == Kind::kResume ? "\"resume\"" : "\"detach\"";
+            const Name* what = intern(r->kind == Kind::kPause ? "pause" : r->kind == Kind::kResume ? "resume" : "detach");
             Args args;
             if (r->sub != static_cast<std::uint16_t>(abi::kScopeAll)) args.add("\"scope\"", fmt::format("{}", r->sub));
-            emit_instant(t, ns(r->ts), intern("pyitt"), what, "g", args);
+            emit_instant(t, ns(r->ts), intern("pyitt"), what, 'g', args);
             // The merge is in time order, so this is the global collection state at every later record.
             collection_mark(r);
             break;
@@ -517,7 +407,7 @@ void TraceBuilder::handle(const Record* r, ThreadState& t) {
             CounterDesc h = histogram_desc(r->a);
             Args args;
             args.add("\"length\"", fmt::format("{}", r->b));
-            emit_instant(t, ns(r->ts), h.domain, h.name->json, "t", args);
+            emit_instant(t, ns(r->ts), h.domain, h.name, 't', args);
             break;
         }
         case Kind::kIdCreate:
@@ -545,20 +435,20 @@ WriteResult write_outputs(const OutputDirectory& dir, std::uint64_t end_ticks) {
     MergedRecords records(snapshot_threads(), spill_fd());
 
     OutputFile trace_file(dir);
-    JsonOut out(trace_file.stream());
+    const bool json = trace_settings().json;
+    std::unique_ptr<TraceSink> out = json ? make_json_sink(trace_file.stream()) : make_perfetto_sink(trace_file.stream());
     Summary summary;
-    TraceBuilder builder(out, summary, clock, pid);
+    TraceBuilder builder(*out, summary, clock);
     std::vector<ThreadState> threads(records.thread_count());
+    std::vector<pid_t> tids(threads.size());
     for (std::size_t i = 0; i < threads.size(); ++i) {
-        threads[i].tid = records.thread(i).tid;
+        threads[i].index = i;
+        tids[i] = threads[i].tid = records.thread(i).tid;
         threads[i].summary = summary.add_thread(threads[i].tid, records.thread(i).cpu_ns);
     }
 
     const ProcessIdentity identity = process_identity();
-    // One line: the merge reads the run from it before it copies the events that follow.
-    out.append(fmt::format("{{\"otherData\":{{\"pid\":{},\"clock\":\"{}\",\"producer\":\"pyitt-collector\",\"run\":{}}},"
-                           "\"displayTimeUnit\":\"ns\",\"traceEvents\":[\n",
-                           pid, clock.uses_tsc() ? "tsc" : "monotonic", json_quote(identity.run_id)));
+    out->begin(ProcessInfo{pid, identity.name, identity.run_id, clock.uses_tsc()}, tids);
     std::uint64_t first_ticks = end_ticks;
     bool any = false;
     const Record* r;
@@ -569,39 +459,28 @@ WriteResult write_outputs(const OutputDirectory& dir, std::uint64_t end_ticks) {
         builder.handle(r, threads[thread]);
     }
     builder.close_all(threads, end_ticks);
-
-    auto meta = [&](pid_t tid, std::string_view what, const std::string& name) {
-        auto& b = out.event(false);
-        fmt::format_to(std::back_inserter(b), "{{\"ph\":\"M\",\"name\":\"{}\",\"pid\":{},\"tid\":{},\"args\":{{\"name\":{}}}}}",
-                       what, pid, tid, json_quote(name));
-    };
-    meta(pid, "process_name", identity.name);
     for (const ThreadState& t : threads) {
-        if (!t.name.empty()) meta(t.tid, "thread_name", t.name);
+        if (!t.name.empty()) out->thread_name(t.index, t.name);
         t.summary->name = t.name;
     }
+
     const std::uint64_t wall_ns = clock.to_ns(end_ticks) - std::min(clock.to_ns(end_ticks), clock.to_ns(first_ticks));
     summary.set_collection(builder.collection(first_ticks));
-    // For the merge of a run's processes (merge.h): who this was and its flat table, one row a line.
-    out.append(fmt::format("\n],\n\"pyittProcess\":{{\"pid\":{},\"parent\":{},\"run\":{},\"name\":{},\"events\":{},"
-                           "\"first_ns\":{},\"wall_ns\":{},\"signal\":{}}},\n\"pyittFlat\":[",
-                           pid, identity.parent_pid, json_quote(identity.run_id), json_quote(identity.name),
-                           out.events(), clock.to_ns(first_ticks), wall_ns, identity.end_signal));
+    ProcessTrailer trailer{identity.parent_pid, clock.to_ns(first_ticks), wall_ns, identity.end_signal, {}};
     bool first_row = true;
     for (const Summary::FlatRow& row : summary.flat()) {
-        out.append(fmt::format("{}\n[{},{},{},{},{},{}]", first_row ? "" : ",", json_quote(row.label), row.count,
-                               row.unfinished, row.depth, row.inclusive_ns, row.exclusive_ns));
+        trailer.flat_rows_json += fmt::format("{}\n[{},{},{},{},{},{}]", first_row ? "" : ",", json_quote(row.label), row.count,
+                                              row.unfinished, row.depth, row.inclusive_ns, row.exclusive_ns);
         first_row = false;
     }
-    out.append("\n]}\n");
-    out.flush();
-    result.events = out.events();
+    out->end(trailer);
+    result.events = out->events();
     const std::string stem = std::to_string(pid);
     int index = 0;
-    if (out.ok()) index = trace_file.publish_new("trace-" + stem, ".json", result.trace_name);
+    if (out->ok()) index = trace_file.publish_new("trace-" + stem, json ? ".json" : kPerfettoExtension, result.trace_name);
     if (index == 0 && trace_file.error().empty())
         result.error = fmt::format("cannot write the trace in {}: {}", dir.path.empty() ? "." : dir.path,
-                                   std::strerror(out.error_number()));
+                                   std::strerror(out->error_number()));
     if (index == 0 && result.error.empty()) result.error = trace_file.error();
 
     // Beside its trace: summary-<pid>-2.txt goes with trace-<pid>-2.json.

@@ -290,6 +290,25 @@ public:
                         "(default $PYITT_OUTPUT_DIR, else pyitt-output/<program>-<date>-<time>/)")
             ->type_name("DIR")
             ->group("Output");
+        app_.add_option("--trace-format", options.trace_format,
+                        "How the built-in collector writes traces: json (Chrome Trace Event JSON, about 100 "
+                        "bytes an event) (default $PYITT_TRACE_FORMAT, else json)")
+            ->type_name("json")
+            ->check(CLI::IsMember({"json"}).description(""))
+            ->group("Output");
+        app_.add_option("--min-duration", options.min_duration_us,
+                        "Leave nested tasks shorter than this many microseconds out of the trace (the summary "
+                        "still counts them)")
+            ->type_name("US")
+            ->check(CLI::Validator(
+                [](std::string& value) {
+                    double us = 0;
+                    if (!CLI::detail::lexical_cast(value, us) || !std::isfinite(us) || us < 0 || us > 1e12)
+                        return fmt::format("'{}' is not a number of microseconds (0 or more)", value);
+                    return std::string();
+                },
+                ""))
+            ->group("Output");
     }
 
     // Parses option tokens only; a stray positional is an error.
@@ -709,6 +728,8 @@ std::vector<std::string> HostOptions::to_args() const {
     if (!trigger_report.empty()) args.push_back("--trigger-report=" + trigger_report);
     args.push_back("--collector=" + collector);
     if (!output_dir.empty()) args.push_back("--output=" + output_dir);
+    if (!trace_format.empty()) args.push_back("--trace-format=" + trace_format);
+    if (min_duration_us > 0) args.push_back(fmt::format("--min-duration={}", min_duration_us));
     if (verbosity != 0) args.push_back(fmt::format("--verbosity={}", verbosity));
     if (quiet) args.push_back("--quiet");
     return args;

@@ -99,13 +99,13 @@ std::string prepare_output_dir(const std::string& requested, const char* given_b
     return fs::absolute(requested, error).lexically_normal().string();
 }
 
-// trace-<pid>.json and unfinished-<pid>.txt: the processes that recorded into the directory.
+// trace-<pid>.<ext> and unfinished-<pid>.txt: the processes that recorded into the directory.
 int count_process_files(const std::string& dir) {
     int count = 0;
     std::error_code error;
     for (const auto& entry : fs::directory_iterator(dir, error)) {
         const std::string name = entry.path().filename().string();
-        if (name.rfind("trace-", 0) == 0 && entry.path().extension() == ".json") ++count;
+        if (name.rfind("trace-", 0) == 0 && (entry.path().extension() == ".json" || name.find(".perfetto-trace") != std::string::npos)) ++count;
         if (name.rfind("unfinished-", 0) == 0 && entry.path().extension() == ".txt") ++count;
     }
     return count;
@@ -220,6 +220,9 @@ Session::Session(HostOptions& options, const std::vector<std::string>& python_ar
         if (verbose) pyitt::print_stderr("pyitt-host: [v1] output directory: {}/ ({})\n", shown_output_dir(), given_by);
         options.output_dir = output_dir_;
         ::setenv(kOutputVariable, output_dir_.c_str(), 1);
+        // The collector reads how to write its trace from the environment, as children inherit it.
+        if (!options.trace_format.empty()) ::setenv("PYITT_TRACE_FORMAT", options.trace_format.c_str(), 1);
+        if (options.min_duration_us > 0) ::setenv("PYITT_MIN_DURATION_US", fmt::format("{}", options.min_duration_us).c_str(), 1);
         // Every process of this run (children inherit it) writes into the directory with this mark;
         // the merge at the end takes only those, even from a directory used before.
         if (!is_child) {
@@ -288,7 +291,7 @@ void Session::report() {
     }
     const char* trace = nullptr;
     if (auto* trace_path = collector_function<const char*()>("pyitt_collector_trace_path")) trace = trace_path();
-    if (trace != nullptr && count_process_files(output_dir_) > 1 && report_run(events)) return;
+    if (trace != nullptr && count_process_files(output_dir_) > 1 && report_run(events, trace)) return;
     // Alone in its run: its own summary, stacks and flame graph are the run's.
     bool run_profile = false;
     if (auto* publish = collector_function<int()>("pyitt_collector_publish_run_profile")) run_profile = publish() != 0;
@@ -299,9 +302,19 @@ void Session::report() {
                    events, shown_dir);
         return;
     }
-    pyitt::print_stderr("pyitt-host: {} ITT events from this process, trace in {}/ (open {} in https://ui.perfetto.dev){}\n",
-                        events, shown_dir, fs::path(trace).filename().string(),
-                        run_profile ? "; summary.txt, flame graph flamegraph.html, collapsed stacks stacks.txt (ns)" : "");
+    // Alone in its run, the process's trace also takes the run's stable name, as a merged one would.
+    const std::string own = fs::path(trace).filename().string();
+    const char* run_name = nullptr;
+    if (auto* name_run_trace = collector_function<const char*()>("pyitt_collector_name_run_trace")) run_name = name_run_trace();
+    const char* profile = run_profile ? "; summary.txt, flame graph flamegraph.html, collapsed stacks stacks.txt (ns)" : "";
+    if (run_name == nullptr) {
+        pyitt::print_stderr("pyitt-host: {} ITT events from this process, trace in {}/ (open {} in https://ui.perfetto.dev{})\n",
+                            events, shown_dir, own, profile);
+        return;
+    }
+    pyitt::print_stderr("pyitt-host: {} ITT events from this process, trace in {}/ (open {} in https://ui.perfetto.dev, "
+                        "the same file as {}{})\n",
+                        events, shown_dir, run_name, own, profile);
 }
 
 // The bounded summary (the whole one is in summary.txt), unless --quiet.
@@ -344,7 +357,7 @@ std::string Session::shown_output_dir() const {
 
 // Several processes wrote into the output directory: merge those of this run and show the run's
 // summary. False when this process was the run's only one (the others were earlier runs').
-bool Session::report_run(unsigned long long own_events) {
+bool Session::report_run(unsigned long long own_events, const std::string& own_trace) {
     const std::string shown_dir = shown_output_dir();
     using Merge = int(int*, unsigned long long*);
     auto* merge = collector_function<Merge>("pyitt_collector_merge");
@@ -359,12 +372,15 @@ bool Session::report_run(unsigned long long own_events) {
     }
     if (processes == 1) return false;
     print_brief_summary();
-    pyitt::print_stderr("pyitt-host: {} ITT events from {} processes{} in {}/ (open trace.json in "
+    // The run's trace is in the format of this process's own: trace.json or trace.perfetto-trace.
+    const std::string own_name = fs::path(own_trace).filename().string();
+    const std::string run_trace = "trace" + own_name.substr(own_name.find('.'));
+    pyitt::print_stderr("pyitt-host: {} ITT events from {} processes{} in {}/ (open {} in "
                        "https://ui.perfetto.dev; summary.txt, flame graph flamegraph.html, collapsed stacks "
                        "stacks.txt (ns))\n",
                events, processes,
                incomplete > 0 ? fmt::format(" ({} with an incomplete trace: see summary.txt)", incomplete) : std::string(),
-               shown_dir);
+               shown_dir, run_trace);
     return true;
 }
 

@@ -46,7 +46,7 @@ private:
     void report();
     bool start_job_rank(const job::JobRank& job, const std::string& requested_root);
 
-    bool report_run(unsigned long long own_events);
+    bool report_run(unsigned long long own_events, const std::string& own_trace);
     void print_brief_summary() const;
     std::string shown_output_dir() const;
 

@@ -18,3 +18,37 @@ def run(cmd, *, env=None, cwd=None, input=None, timeout=120):
     """Runs a command and returns the CompletedProcess (text mode), never raising on exit codes."""
     return subprocess.run([str(c) for c in cmd], env=env, cwd=cwd, input=input, timeout=timeout,
                           capture_output=True, text=True)
+
+
+# ---- traces: any format the collector writes, as the Chrome Trace Event JSON dict ----
+
+def read_trace(path):
+    """The trace at `path` (trace*.json or trace*.perfetto-trace) as Chrome Trace Event JSON: a dict
+    with traceEvents (X, b/e, i, C, M events), otherData and, for a per-process trace, pyittProcess
+    and pyittFlat. A Perfetto trace is decoded from the wire format by hand (perfetto_trace.py), so
+    the tests read both formats the same way."""
+    import json
+    path = Path(path)
+    if path.name.endswith(".json"):
+        return json.loads(path.read_text())
+    from perfetto_trace import decode
+    return decode(path.read_bytes())
+
+
+def trace_files(directory, pattern="trace-*"):
+    """Per-process traces (trace-<pid>[-n].<ext>) in `directory`, any format."""
+    return sorted(p for p in Path(directory).glob(pattern)
+                  if p.name.endswith((".json", ".perfetto-trace")))
+
+
+def run_trace_path(directory):
+    """The run's trace under its stable name: trace.perfetto-trace (the default) or trace.json."""
+    directory = Path(directory)
+    compact = directory / "trace.perfetto-trace"
+    return compact if compact.exists() else directory / "trace.json"
+
+
+def summary_path(trace_path):
+    """summary-<pid>[-n].txt beside trace-<pid>[-n].<ext>."""
+    name = Path(trace_path).name
+    return Path(trace_path).with_name("summary-" + name[len("trace-"):].split(".", 1)[0] + ".txt")

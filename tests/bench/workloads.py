@@ -78,9 +78,9 @@ def threads(calls):
 
 
 WORKLOADS = {"fib": (fib, 27), "mixed": (mixed, 10000), "numeric": (numeric, 3_000_000),
-             "threads": (threads, 400_000)}
+             "threads": (threads, 400_000), "fib10m": (fib, 33)}  # fib10m: 11.4 M calls (trace_bench.py)
 HOT = {"fib": ["fib"], "mixed": ["Ledger.record", "Ledger.recent_total", "settle"], "numeric": [],
-       "threads": ["callee"]}
+       "threads": ["callee"], "fib10m": ["fib"]}
 
 
 def decorate_hot(workload, decorator):

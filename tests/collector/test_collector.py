@@ -8,6 +8,7 @@ import subprocess
 from pathlib import Path
 
 import pytest
+from pyitt_testing import read_trace, trace_files
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -28,16 +29,27 @@ def emitter(build_dir, collector):
     return path
 
 
+@pytest.fixture(scope="module", autouse=True, params=["perfetto", "json"])
+def trace_format(request):
+    """Every test runs with both formats: the compact one is read back by the tests' own decoder."""
+    global FORMAT
+    FORMAT = request.param
+    return request.param
+
+
+FORMAT = "perfetto"
+
+
 class Run:
     def __init__(self, proc, out_dir):
         self.proc = proc
         self.out_dir = out_dir
 
     def traces(self):
-        """pid -> parsed trace, for every trace-<pid>.json written."""
+        """pid -> parsed trace, for every trace-<pid>.<ext> written."""
         found = {}
-        for f in sorted(self.out_dir.glob("trace-*.json")):
-            found[int(re.match(r"trace-(\d+)\.json", f.name).group(1))] = json.loads(f.read_text())
+        for f in trace_files(self.out_dir):
+            found[int(re.match(r"trace-(\d+)\.", f.name).group(1))] = read_trace(f)
         return found
 
     def only_trace(self):
@@ -55,6 +67,7 @@ def run_emitter(emitter, collector, tmp_path, *args, env_extra=None, cwd=None, o
     out_dir.mkdir(exist_ok=True)
     env = {k: v for k, v in os.environ.items() if not k.startswith(("PYITT_", "INTEL_"))}
     env["INTEL_LIBITTNOTIFY64"] = str(collector)
+    env["PYITT_TRACE_FORMAT"] = FORMAT
     if output_dir:
         env["PYITT_OUTPUT_DIR"] = str(out_dir)
     env.update(env_extra or {})
@@ -86,7 +99,7 @@ def async_pairs(trace, name):
 # ---- the known sequence on 4 threads ----
 
 @pytest.fixture(scope="module")
-def sequence_run(emitter, collector, tmp_path_factory):
+def sequence_run(emitter, collector, tmp_path_factory, trace_format):
     return run_emitter(emitter, collector, tmp_path_factory.mktemp("sequence"), "sequence")
 
 
@@ -125,9 +138,10 @@ def test_sequence_tasks_counts_and_nesting(sequence_run):
         assert all(inside(e, main) for e in events(trace, "X", name))
 
 
-def test_sequence_timestamps_are_microseconds_with_decimals(sequence_run):
-    text = next(sequence_run.out_dir.glob("trace-*.json")).read_text()
-    assert re.search(r'"ts":\d+\.\d{3}', text)
+def test_sequence_timestamps_are_microseconds_with_decimals(sequence_run, trace_format):
+    if trace_format == "json":
+        text = next(sequence_run.out_dir.glob("trace-*.json")).read_text()
+        assert re.search(r'"ts":\d+\.\d{3}', text)
     _, trace = sequence_run.only_trace()
     main, = events(trace, "X", "main")
     for e in trace["traceEvents"]:
@@ -311,7 +325,7 @@ def test_output_dir_env_is_honoured(emitter, collector, tmp_path):
     cwd.mkdir()
     run = run_emitter(emitter, collector, tmp_path, "exit-code", 0, cwd=cwd)
     assert run.proc.returncode == 0
-    assert len(list(run.out_dir.glob("trace-*.json"))) == 1
+    assert len(trace_files(run.out_dir)) == 1
     assert list(cwd.iterdir()) == []
 
 
@@ -319,7 +333,7 @@ def test_missing_output_dir_is_created(emitter, collector, tmp_path):
     target = tmp_path / "new" / "nested"
     run = run_emitter(emitter, collector, tmp_path, "exit-code", 0, env_extra={"PYITT_OUTPUT_DIR": str(target)})
     assert run.proc.returncode == 0 and run.proc.stderr == ""
-    assert len(list(target.glob("trace-*.json"))) == 1
+    assert len(trace_files(target)) == 1
 
 
 def test_current_directory_without_output_dir(emitter, collector, tmp_path):
@@ -374,7 +388,7 @@ def test_finish_on_demand_is_idempotent_and_drops_later_events(emitter, collecto
     pid, trace = run.only_trace()
     written = len([e for e in trace["traceEvents"] if e["ph"] != "M"])
     assert int(m.group(1)) == int(m.group(2)) == written == 1
-    assert Path(m.group(3)).name == f"trace-{pid}.json" and Path(m.group(4)).name == f"summary-{pid}.txt"
+    assert Path(m.group(3)).name == f"trace-{pid}.{'json' if FORMAT == 'json' else 'perfetto-trace'}" and Path(m.group(4)).name == f"summary-{pid}.txt"
     assert names(trace, "X") == {"early": 1}
 
 
@@ -402,7 +416,8 @@ def test_exports_every_api_and_nothing_else(collector):
                                                   "pyitt_collector_set_end_signal",
                                                   "pyitt_collector_brief_summary",
                                                   "pyitt_collector_publish_run_profile",
-                                                  "pyitt_collector_merge_job"}
+                                                  "pyitt_collector_merge_job",
+                                                  "pyitt_collector_name_run_trace"}
     assert exported == expected
 
 

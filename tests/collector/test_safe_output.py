@@ -19,6 +19,13 @@ from pyitt_testing import run  # noqa: E402
 
 
 @pytest.fixture
+def clean_env(clean_env):
+    """These tests plant and tear JSON traces: the JSON format's reader and merge are what they test
+    (test_perfetto_output.py does the same for the compact format)."""
+    return dict(clean_env, PYITT_TRACE_FORMAT="json")
+
+
+@pytest.fixture
 def run_host(host, clean_env, tmp_path):
     """Runs pyitt-host on a program (and its other files) in tmp_path, output in tmp_path/out."""
     def go(options, program, *args, files=None, timeout=120):

@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-from pyitt_testing import without_host_report  # noqa: E402
+from pyitt_testing import read_trace, run_trace_path, trace_files, without_host_report  # noqa: E402
 
 PROGRAMS = Path(__file__).resolve().parent / "programs"
 MODES = {"builtin collector": [], "--collector none": ["--collector", "none"]}
@@ -71,10 +71,10 @@ def differential(python_exe, host, clean_env, tmp_path):
 
 def recorded(out, name):
     """How many tasks called `name` the run's trace holds (merged or one process's)."""
-    traces = [out / "trace.json"] if (out / "trace.json").exists() else sorted(out.glob("trace-*.json"))
+    traces = [run_trace_path(out)] if run_trace_path(out).exists() else trace_files(out)
     count = 0
     for trace in traces:
-        events = json.loads(trace.read_text())["traceEvents"]
+        events = read_trace(trace)["traceEvents"]
         count += sum(1 for e in events if e.get("ph") == "X" and e.get("name") == name)
     return count
 

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 HERE = Path(__file__).resolve().parent
-TARGETS = ["fuzz_trace_reader", "fuzz_decode_args"]
+TARGETS = ["fuzz_trace_reader", "fuzz_perfetto_reader", "fuzz_decode_args"]
 SECONDS = int(os.environ.get("PYITT_FUZZ_SECONDS", "20"))
 # A fixed seed: the suite's short run takes the same path each time, so a red run is reproducible and
 # a green one stays green; PYITT_FUZZ_SEED=0 (libFuzzer: a new seed each run) for longer hunts.

@@ -3,6 +3,7 @@ options, writes its own trace, and the process the user started merges the run i
 import collections
 import itertools
 import json
+import os
 import re
 import signal
 import subprocess
@@ -14,7 +15,7 @@ from pathlib import Path
 import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-from pyitt_testing import REPO, run  # noqa: E402
+from pyitt_testing import REPO, read_trace, run, run_trace_path, trace_files  # noqa: E402
 
 POOL = """
 import multiprocessing, sys
@@ -36,8 +37,8 @@ class Run:
     def __init__(self, result, out):
         self.result = result
         self.out = Path(out)
-        merged = self.out / "trace.json"
-        self.trace = json.loads(merged.read_text()) if merged.exists() else None
+        merged = run_trace_path(self.out)
+        self.trace = read_trace(merged) if merged.exists() else None
         self.names = {}
         self.tasks = collections.defaultdict(collections.Counter)  # pid -> name -> count
         for event in (self.trace or {}).get("traceEvents", []):
@@ -84,7 +85,7 @@ def test_pool_map_counts_every_item_once_across_workers(run_host, method, worker
     assert "without a trace" not in r.summary and "resource tracker" not in r.summary
     assert "work" in r.summary and " 40 " in r.summary.split("work", 1)[1].splitlines()[0] + " "
     last = r.result.stderr.splitlines()[-1]
-    assert last.startswith("pyitt-host: ") and "processes in" in last and "trace.json" in last
+    assert last.startswith("pyitt-host: ") and "processes in" in last and "trace.perfetto-trace" in last
     if method == "forkserver":
         assert "forkserver" in r.roles()  # stopped at the end of main, so its trace is merged
 
@@ -299,8 +300,8 @@ def test_a_crashing_program_writes_its_trace_and_dies_of_its_signal(host, clean_
     out = tmp_path / "out"
     result = run([host, "-R", "^before$", "-o", out, "--", script], env=clean_env, cwd=tmp_path)
     assert result.returncode == -11, result.stderr  # SIGSEGV, as under python
-    [trace] = out.glob("trace-*.json")
-    events = json.loads(trace.read_text())["traceEvents"]
+    [trace] = trace_files(out)
+    events = read_trace(trace)["traceEvents"]
     assert [e["name"] for e in events if e["ph"] == "X"] == ["before"]
     assert "pyitt summary: " in result.stderr
 
@@ -398,8 +399,8 @@ def test_no_follow_children_runs_them_as_plain_python(run_host, python_exe):
     assert r.result.returncode == 0, r.result.stderr
     assert r.result.stdout.splitlines()[1] == str(Path(python_exe).resolve()) or \
         Path(r.result.stdout.splitlines()[1]).resolve() == Path(python_exe).resolve()
-    assert r.trace is None  # one process: no merge
-    assert len(list(r.out.glob("trace-*.json"))) == 1
+    [own] = trace_files(r.out)
+    assert os.path.samefile(run_trace_path(r.out), own)  # one process: no merge, its trace is the run's
 
 
 def test_fork_under_an_external_collector_warns_once(run_host, build_dir, tmp_path):

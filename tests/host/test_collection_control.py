@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-from pyitt_testing import REPO, run  # noqa: E402
+from pyitt_testing import REPO, read_trace, run, summary_path, trace_files  # noqa: E402
 
 FIB = REPO / "samples" / "fib.py"
 
@@ -23,14 +23,14 @@ class Trace:
     """One process's trace: tasks by name, and the collection marks in time order."""
 
     def __init__(self, directory, pid=None):
-        paths = sorted(Path(directory).glob(f"trace-{pid or '*'}.json"))
+        paths = trace_files(directory, f"trace-{pid or '*'}.*")
         assert len(paths) == 1, paths
         self.path = paths[0]
-        self.events = json.loads(self.path.read_text())["traceEvents"]
+        self.events = read_trace(self.path)["traceEvents"]
         self.tasks = [e for e in self.events if e["ph"] == "X"]
         self.marks = sorted((e for e in self.events if e["ph"] == "i" and e.get("cat") == "pyitt"),
                             key=lambda e: e["ts"])
-        self.summary = self.path.with_name(self.path.name.replace("trace-", "summary-").replace(".json", ".txt"))
+        self.summary = summary_path(self.path)
 
     def counts(self, domain="python"):
         return collections.Counter(e["name"] for e in self.tasks if e.get("cat") == domain)
@@ -57,7 +57,7 @@ def traced(host, clean_env, tmp_path):
         out = tmp_path / f"out{len(list(tmp_path.glob('out*')))}"
         result = run([host, "-o", out, *options, "--", script, *args], env=clean_env, cwd=tmp_path)
         assert result.returncode == expect_status, result.stderr
-        own = re.search(r"open trace-(\d+)\.json", result.stderr)  # else the merged run's table names main
+        own = re.search(r"same file as trace-(\d+)\.", result.stderr)  # else the merged run's table names main
         trace = Trace(out, pid=own.group(1) if own else re.search(r"^ *(\d+) +\d+ main ", result.stderr, re.M).group(1))
         trace.result = result
         trace.out = out
@@ -409,7 +409,7 @@ def test_children_follow_the_options_and_warn_nothing(traced, tmp_path):
     # inefficient matched in the child only: only solv is named, once, by the parent
     warnings = [line for line in trace.result.stderr.splitlines() if "never matched" in line]
     assert warnings == ["pyitt-host: warning: --resume-on 'solv' never matched; collection stayed paused"]
-    children = [p for p in trace.out.glob("trace-*.json") if p != trace.path]
+    children = [p for p in trace_files(trace.out) if p != trace.path]
     assert len(children) == 1
     child = Trace(trace.out, pid=children[0].stem.split("-")[1])
     assert child.counts() == {"inefficient": 1}
@@ -424,7 +424,7 @@ def test_children_share_the_run_clock(traced):
         subprocess.run([sys.executable, {str(FIB)!r}], check=True)
     """
     trace = traced("--resume-after", "0.4", "-R", "inefficient", source=source)
-    [child_path] = [p for p in trace.out.glob("trace-*.json") if p != trace.path]
+    [child_path] = [p for p in trace_files(trace.out) if p != trace.path]
     child = Trace(trace.out, pid=child_path.stem.split("-")[1])
     assert child.counts() == {"inefficient": 1}
     assert child.mark_names() == ["pause", "resume"]
@@ -486,7 +486,7 @@ def test_a_forked_child_has_its_own_control_thread(traced):
     """
     trace = traced("--start-paused", "--resume-signal", "USR1", "-I", "phase", source=source)
     assert "multi-threaded" not in trace.result.stderr  # 3.12+: the control thread stops around fork()
-    both = [Trace(trace.out, pid=p.stem.split("-")[1]) for p in trace.out.glob("trace-*.json")]
+    both = [Trace(trace.out, pid=p.name.split("-")[1].split(".")[0]) for p in trace_files(trace.out)]
     # (both report at exit: the forked child is no child of pyitt-host's making)
     parent, child = sorted(both, key=lambda t: t.mark_names() != ["pause", "resume"])
     assert parent.mark_names() == ["pause", "resume"] and [e["name"] for e in parent.tasks] == ["phase"]

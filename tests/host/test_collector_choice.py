@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-from pyitt_testing import REPO, run  # noqa: E402
+from pyitt_testing import REPO, read_trace, run, summary_path, trace_files  # noqa: E402
 
 
 @pytest.fixture
@@ -26,7 +26,7 @@ def default_sigint():
 
 
 def traces(directory):
-    return sorted(Path(directory).glob("trace-*.json"))
+    return trace_files(directory)
 
 
 def test_builtin_collector_by_default_writes_trace_and_summary(host, build_dir, clean_env, script, tmp_path):
@@ -35,8 +35,8 @@ def test_builtin_collector_by_default_writes_trace_and_summary(host, build_dir, 
     assert result.returncode == 0, result.stderr
     assert result.stdout == f"ran {build_dir / 'libpyitt-collector.so'}\n"
     [trace] = traces(out)
-    assert json.loads(trace.read_text())["traceEvents"]
-    assert (out / trace.name.replace("trace-", "summary-").replace(".json", ".txt")).exists()
+    assert read_trace(trace)["traceEvents"]
+    assert summary_path(trace).exists()
     assert result.stderr.startswith("pyitt summary: ")
     last = result.stderr.splitlines()[-1]
     assert last.startswith("pyitt-host: ") and "trace in" in last and trace.name in last
@@ -113,7 +113,7 @@ def test_sigterm_writes_the_trace_and_ends_by_sigterm(host, clean_env, tmp_path)
     _, stderr = proc.communicate(timeout=30)
     assert proc.returncode == -signal.SIGTERM
     [trace] = traces(clean_env["PYITT_OUTPUT_DIR"])
-    json.loads(trace.read_text())
+    read_trace(trace)
     assert "pyitt summary:" in stderr
 
 
@@ -128,7 +128,7 @@ def test_sigint_writes_the_trace_and_ends_by_sigint(host, clean_env, tmp_path):
     proc.communicate(timeout=30)
     assert proc.returncode == -signal.SIGINT
     [trace] = traces(clean_env["PYITT_OUTPUT_DIR"])
-    json.loads(trace.read_text())
+    read_trace(trace)
 
 
 def test_children_write_their_own_traces_quietly(host, clean_env, tmp_path):

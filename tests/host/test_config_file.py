@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-from pyitt_testing import run  # noqa: E402
+from pyitt_testing import read_trace, run, trace_files  # noqa: E402
 
 PROGRAM = "def fib(n): return n if n < 2 else fib(n - 1) + fib(n - 2)\ndef other(): pass\nother()\nprint(fib(5))\n"
 
@@ -22,9 +22,9 @@ def program(tmp_path):
 
 
 def task_counts(out: Path) -> dict:
-    [trace] = out.glob("trace-*.json")
+    [trace] = trace_files(out)
     counts = {}
-    for event in json.loads(trace.read_text())["traceEvents"]:
+    for event in read_trace(trace)["traceEvents"]:
         if event.get("ph") == "X":
             counts[event["name"]] = counts.get(event["name"], 0) + 1
     return counts

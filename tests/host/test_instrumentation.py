@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-from pyitt_testing import REPO, run  # noqa: E402
+from pyitt_testing import REPO, read_trace, run, trace_files  # noqa: E402
 
 FIB = REPO / "samples" / "fib.py"
 FIB_20_CALLS = 21891
@@ -16,8 +16,8 @@ FIB_20_CALLS = 21891
 
 class Trace:
     def __init__(self, directory):
-        [path] = sorted(Path(directory).glob("trace-*.json"))
-        self.events = json.loads(path.read_text())["traceEvents"]
+        [path] = trace_files(directory)
+        self.events = read_trace(path)["traceEvents"]
         self.tasks = [e for e in self.events if e["ph"] == "X"]
 
     def counts(self, domain="python"):

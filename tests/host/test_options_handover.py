@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-from pyitt_testing import run  # noqa: E402
+from pyitt_testing import read_trace, run, trace_files  # noqa: E402
 
 CHILD = "def target(): pass\ntarget()\nprint('child ran')\n"
 
@@ -27,8 +27,8 @@ def write_large_config(path: Path, patterns=12000) -> Path:
 
 def tasks_by_process(out: Path) -> dict:
     found = {}
-    for trace in out.glob("trace-*.json"):
-        events = json.loads(trace.read_text())["traceEvents"]
+    for trace in trace_files(out):
+        events = read_trace(trace)["traceEvents"]
         found[trace.name] = sorted(e["name"] for e in events if e.get("ph") == "X")
     return found
 

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-from pyitt_testing import run  # noqa: E402
+from pyitt_testing import run, trace_files  # noqa: E402
 
 WARNING = re.compile(r"^pyitt-host: warning: other users can write into .*$", re.M)
 
@@ -40,7 +40,7 @@ def test_concurrent_runs_each_get_their_own_default_directory(host, clean_env, t
     assert len(directories) == runs
     for directory in directories:
         assert directory.name.startswith("job-")
-        assert len(list(directory.glob("trace-*.json"))) == 1, sorted(p.name for p in directory.iterdir())
+        assert len(trace_files(directory)) == 1, sorted(p.name for p in directory.iterdir())
 
 
 def someone_elses_directory(path: Path, mode: int) -> Path:
@@ -62,7 +62,7 @@ def test_an_output_directory_others_can_write_into_is_warned_about_once(host, cl
     warnings = WARNING.findall(result.stderr)
     assert len(warnings) == 1, result.stderr
     assert f"the output directory '{out}'" in warnings[0] and ("nobody" in warnings[0] or "65534" in warnings[0])
-    assert len(list(out.glob("trace-*.json"))) == 2  # the run itself goes on
+    assert len(trace_files(out)) == 2  # the run itself goes on
 
 
 def test_an_output_directory_of_ones_own_is_not_warned_about(host, clean_env, tmp_path):

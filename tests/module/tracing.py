@@ -8,6 +8,8 @@ import json
 import os
 import subprocess
 import textwrap
+
+from pyitt_testing import read_trace, trace_files
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -100,9 +102,9 @@ class Runner:
         trace = Trace(result.stdout, result.stderr, result.returncode)
         if check:
             assert result.returncode == 0, f"{self.kind} run failed:\n{result.stdout}\n{result.stderr}"
-        traces = sorted(output.glob("trace-*.json"))
+        traces = trace_files(output)
         # The collector writes a trace when the program made ITT calls, one per process.
         assert len(traces) <= 1, f"expected one trace in {output}: {os.listdir(output)}\n{result.stderr}"
         if traces:
-            trace.events = json.loads(traces[0].read_text())["traceEvents"]
+            trace.events = read_trace(traces[0])["traceEvents"]
         return trace

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-from pyitt_testing import run  # noqa: E402
+from pyitt_testing import read_trace, run  # noqa: E402
 
 FIB_CALLS = 21891  # fib(20) in samples/fib.py
 
@@ -40,7 +40,7 @@ def check_fib_run(user_env, python_exe):
         assert result.stdout == run([python_exe, sample], env=user_env, cwd=cwd).stdout != ""
         assert re.search(r"^pyitt summary", result.stderr, re.M), result.stderr
         assert re.search(rf"^fib \(recursive, depth 1-20\) +{FIB_CALLS} ", result.stderr, re.M), result.stderr
-        [trace] = (cwd / "pyitt-output").glob("fib-*/trace-*.json")
-        events = json.loads(trace.read_text())["traceEvents"]
+        [trace] = [p for p in (cwd / "pyitt-output").glob("fib-*/trace-*") if p.name.endswith((".json", ".perfetto-trace"))]
+        events = read_trace(trace)["traceEvents"]
         assert sum(1 for e in events if e.get("name") == "fib" and e.get("ph") in ("X", "B")) == FIB_CALLS
     return check

@@ -1,0 +1,56 @@
+// Compresses a stream of chunks on worker threads and writes them in order: the trace is encoded by
+// one thread while the others deflate, so writing costs the slower of the two, not their sum. Each
+// chunk becomes one Perfetto packet of zlib-compressed packets (TracePacket.compressed_packets).
+#pragma once
+
+#include <condition_variable>
+#include <cstdio>
+#include <deque>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <thread>
+#include <vector>
+
+namespace pyitt::collector {
+
+class ChunkDeflater {
+public:
+    explicit ChunkDeflater(std::FILE* file);
+    ~ChunkDeflater();  // finish() if not called
+    ChunkDeflater(const ChunkDeflater&) = delete;
+    ChunkDeflater& operator=(const ChunkDeflater&) = delete;
+
+    // Takes a chunk of whole packets (the Trace encoding); may block while too many are in flight.
+    void submit(std::string raw);
+    // Bytes written as they are, in order after every chunk submitted before.
+    void write_plain(const std::string& bytes);
+    // Waits for every chunk and writes it; stops the workers.
+    void finish();
+    bool ok() const { return ok_; }
+    int error_number() const { return error_number_; }
+
+    // One chunk as a packet of compressed packets (also for the merge).
+    static std::string deflate_packet(const std::string& raw);
+
+private:
+    struct Job {
+        std::string raw, out;
+        bool done = false;
+    };
+    void work();
+    void write_done_front(bool wait);
+    void write(const std::string& bytes);
+
+    std::FILE* file_;
+    bool ok_;
+    int error_number_ = 0;
+    std::mutex mutex_;
+    std::condition_variable work_ready_, job_done_;
+    std::deque<std::shared_ptr<Job>> queue_;     // waiting for a worker
+    std::deque<std::shared_ptr<Job>> in_order_;  // submitted, not yet written
+    std::vector<std::thread> workers_;
+    bool stopping_ = false;
+};
+
+}  // namespace pyitt::collector

@@ -1,0 +1,380 @@
+#include "perfetto_reader.h"
+
+#include <zlib.h>
+
+#include <algorithm>
+#include <cstring>
+#include <map>
+#include <string>
+#include <vector>
+
+#include "perfetto_format.h"
+#include "protobuf_wire.h"
+
+namespace pyitt::collector {
+namespace {
+
+using namespace perfetto;
+
+// Whole fields off a ByteSource, without ever trusting a length.
+class PacketStream {
+public:
+    explicit PacketStream(ByteSource& in) : in_(in) {}
+    // false at a clean end (eof() true) or at a broken one (problem set).
+    bool next(std::uint32_t& field, std::string& bytes) {
+        std::uint64_t tag = 0, length = 0;
+        if (!varint(tag, true)) return false;
+        field = static_cast<std::uint32_t>(tag >> 3);
+        if ((tag & 7) != wire::kLengthDelimited) return fail("a top-level field that is not a packet");
+        if (!varint(length, false)) return false;
+        if (length > kMaxPacketBytes) return fail("a packet larger than 64 MiB");
+        bytes.resize(static_cast<std::size_t>(length));
+        for (std::size_t got = 0; got < bytes.size();) {
+            const std::size_t n = fill(bytes.data() + got, bytes.size() - got);
+            if (n == 0) return fail("cut inside a packet");
+            got += n;
+        }
+        offset_ += length;
+        return true;
+    }
+    bool eof() const { return eof_; }
+    const std::string& problem() const { return problem_; }
+    std::uint64_t offset() const { return offset_; }
+
+private:
+    std::size_t fill(char* out, std::size_t n) {
+        std::size_t done = 0;
+        while (done < n) {
+            if (pos_ == size_) {
+                size_ = in_.read(buffer_, sizeof buffer_);
+                pos_ = 0;
+                if (size_ == 0) break;
+            }
+            const std::size_t take = std::min(n - done, size_ - pos_);
+            std::memcpy(out + done, buffer_ + pos_, take);
+            pos_ += take;
+            done += take;
+        }
+        return done;
+    }
+    bool varint(std::uint64_t& v, bool at_start) {
+        v = 0;
+        for (int shift = 0; shift < 64; shift += 7) {
+            char c;
+            if (fill(&c, 1) == 0) {
+                if (at_start && shift == 0) {
+                    eof_ = true;
+                    return false;
+                }
+                return fail("cut inside a packet's length");
+            }
+            ++offset_;
+            v |= std::uint64_t{static_cast<unsigned char>(c) & 0x7fu} << shift;
+            if ((static_cast<unsigned char>(c) & 0x80) == 0) return true;
+        }
+        return fail("an over-long varint");
+    }
+    bool fail(const char* what) {
+        if (problem_.empty()) problem_ = std::string(what) + " at byte " + std::to_string(offset_);
+        return false;
+    }
+
+    ByteSource& in_;
+    char buffer_[64 * 1024];
+    std::size_t pos_ = 0, size_ = 0;
+    std::uint64_t offset_ = 0;
+    bool eof_ = false;
+    std::string problem_;
+};
+
+bool inflate_all(std::string_view in, std::string& out) {
+    z_stream z{};
+    if (inflateInit(&z) != Z_OK) return false;
+    out.clear();
+    z.next_in = reinterpret_cast<Bytef*>(const_cast<char*>(in.data()));
+    z.avail_in = static_cast<uInt>(in.size());
+    int result = Z_OK;
+    char buffer[64 * 1024];
+    while (result == Z_OK) {
+        z.next_out = reinterpret_cast<Bytef*>(buffer);
+        z.avail_out = sizeof buffer;
+        result = inflate(&z, Z_NO_FLUSH);
+        out.append(buffer, sizeof buffer - z.avail_out);
+        if (out.size() > kMaxPacketBytes) result = Z_MEM_ERROR;
+        if (result == Z_OK && z.avail_in == 0 && z.avail_out != 0) result = Z_DATA_ERROR;  // ended early
+    }
+    inflateEnd(&z);
+    return result == Z_STREAM_END && z.avail_in == 0;
+}
+
+class Parser {
+public:
+    Parser(std::string_view run_id, std::uint32_t base, std::int64_t shift_ns,
+           const std::function<void(std::string_view)>& on_packet)
+        : run_id_(run_id), base_(base), shift_(static_cast<std::uint64_t>(shift_ns)), on_packet_(on_packet) {}
+
+    // One packet of the file (its body). False: corrupt, reading stops.
+    bool packet(std::string_view body, bool first) {
+        wire::Reader fields(body);
+        std::uint32_t id;
+        wire::WireType type;
+        std::uint64_t number;
+        std::string_view bytes;
+        std::string_view compressed, header, trailer;
+        bool has_compressed = false;
+        while (!fields.at_end()) {
+            if (!fields.field(id, type, number, bytes)) return problem("a packet whose fields do not parse");
+            if (id == kCompressedPackets && type == wire::kLengthDelimited) {
+                compressed = bytes;
+                has_compressed = true;
+            }
+            if (id == kPyittHeader && type == wire::kLengthDelimited) header = bytes;
+            if (id == kPyittTrailer && type == wire::kLengthDelimited) trailer = bytes;
+        }
+        if (first) {
+            // Not one of ours, or another run's: nothing of it is merged.
+            if (header.empty()) return false;
+            header_ = std::string(header);
+            const std::string doc = "{\"otherData\":" + header_ + "}";
+            MemorySource source(doc);
+            trace_ = read_process_trace(source, run_id_, [](std::string_view) {});
+            if (!trace_.ours) return false;
+            trace_.complete = false;
+            trace_.problem.clear();
+        } else if (!header.empty()) {
+            return problem("a second header");
+        }
+        if (has_compressed) {
+            if (!inflate_all(compressed, inflated_)) return problem("a compressed packet that does not inflate");
+            wire::Reader inner(inflated_);
+            std::vector<std::string_view> packets;
+            while (!inner.at_end()) {
+                if (!inner.field(id, type, number, bytes) || id != kTracePacket || type != wire::kLengthDelimited)
+                    return problem("compressed packets that do not parse");
+                packets.push_back(bytes);
+            }
+            // Each inner packet is checked before any is handed on: a chunk is merged whole or not at all.
+            std::vector<std::string> moved(packets.size());
+            for (std::size_t i = 0; i < packets.size(); ++i)
+                if (!renumber(packets[i], moved[i])) return problem("a compressed packet whose fields do not parse");
+            for (const std::string& p : moved) on_packet_(p);
+        } else {
+            std::string moved;
+            if (!renumber(body, moved)) return problem("a packet whose fields do not parse");
+            on_packet_(moved);
+        }
+        if (!trailer.empty()) {
+            trailer_ = std::string(trailer);
+            return false;  // the end: whatever follows is not this process's
+        }
+        return true;
+    }
+
+    ProcessTrace finish(const std::string& stream_problem) {
+        if (!trace_.ours) return trace_;
+        const unsigned long long counted = events_;
+        if (!trailer_.empty() && trailer_.size() >= 2 && trailer_.front() == '{' && trailer_.back() == '}') {
+            const std::string doc = "{\"otherData\":" + header_ + ",\"traceEvents\":[]," +
+                                    trailer_.substr(1, trailer_.size() - 2) + "}";
+            MemorySource source(doc);
+            ProcessTrace full = read_process_trace(source, run_id_, [](std::string_view) {});
+            if (full.ours && full.complete) {
+                trace_ = std::move(full);
+                trace_.events = counted;
+                return trace_;
+            }
+            problem_ = "a trailer that does not parse";
+        }
+        trace_.complete = false;
+        trace_.events = counted;
+        trace_.problem = !problem_.empty() ? problem_ : !stream_problem.empty() ? stream_problem : "no process trailer";
+        if (any_time_) {
+            trace_.first_ns = min_ts_;
+            trace_.wall_ns = max_ts_ - min_ts_;
+        }
+        return trace_;
+    }
+
+private:
+    bool problem(const char* what) {
+        if (problem_.empty()) problem_ = what;
+        return false;
+    }
+
+    // The packet with its sequence id moved up by base_; its track event counted and timed on the way.
+    bool renumber(std::string_view body, std::string& out) {
+        wire::Reader fields(body);
+        std::uint32_t id;
+        wire::WireType type;
+        std::uint64_t number;
+        std::string_view bytes;
+        std::uint64_t sequence = 0, timestamp = 0;
+        bool has_timestamp = false;
+        std::string_view event, snapshot, defaults;
+        while (!fields.at_end()) {
+            if (!fields.field(id, type, number, bytes)) return false;
+            if (id == kSequenceId && type == wire::kVarint) sequence = number;
+            if (id == kTimestamp && type == wire::kVarint) {
+                timestamp = number;
+                has_timestamp = true;
+            }
+            if (id == kTrackEvent && type == wire::kLengthDelimited) event = bytes;
+            if (id == kClockSnapshot && type == wire::kLengthDelimited) snapshot = bytes;
+            if (id == kPacketDefaults && type == wire::kLengthDelimited) defaults = bytes;
+        }
+        if (sequence + base_ > UINT32_MAX) return false;
+        Clocks& clocks = clocks_[sequence];
+        if (!defaults.empty() && !read_defaults(defaults, clocks)) return false;
+        if (!snapshot.empty() && !read_snapshot(snapshot, clocks)) return false;
+        // Again, copying: the sequence id moved into this process's range, times moved by shift_.
+        std::string rest;
+        wire::Reader again(body);
+        const char* field_start = body.data();
+        while (!again.at_end()) {
+            again.field(id, type, number, bytes);
+            const char* field_end = body.data() + (body.size() - again.left());
+            if (id == kSequenceId && type == wire::kVarint) {
+                if (sequence != 0) wire::put_uint(rest, kSequenceId, sequence + base_);
+            } else if (shift_ != 0 && id == kTimestamp && type == wire::kVarint && clocks.clock_id < 64) {
+                wire::put_uint(rest, kTimestamp, number + shift_);
+            } else if (shift_ != 0 && id == kClockSnapshot && type == wire::kLengthDelimited) {
+                wire::put_bytes(rest, kClockSnapshot, shifted_snapshot(bytes));
+            } else {
+                rest.append(field_start, field_end);
+            }
+            field_start = field_end;
+        }
+        if (!event.empty()) {
+            if (!count_event(event)) return false;
+            if (has_timestamp) note_time(clocks, timestamp);
+        }
+        out.clear();
+        wire::put_bytes(out, kTracePacket, rest);
+        return true;
+    }
+
+    // The snapshot with the builtin clocks' readings (MONOTONIC, BOOTTIME) moved by shift_; a
+    // sequence's own clock (64+) keeps its value, so its deltas land shifted too.
+    std::string shifted_snapshot(std::string_view bytes) const {
+        std::string out;
+        wire::Reader r(bytes);
+        std::uint32_t id;
+        wire::WireType type;
+        std::uint64_t number;
+        std::string_view clock;
+        while (!r.at_end() && r.field(id, type, number, clock)) {
+            if (id != kClocks || type != wire::kLengthDelimited) continue;
+            std::string moved;
+            std::uint64_t clock_id = 0, ts = 0;
+            bool incremental = false;
+            wire::Reader f(clock);
+            std::string_view unused;
+            while (!f.at_end() && f.field(id, type, number, unused)) {
+                if (id == kClockId) clock_id = number;
+                if (id == kClockTimestamp) ts = number;
+                if (id == kClockIncremental) incremental = number != 0;
+            }
+            wire::put_uint(moved, kClockId, clock_id);
+            wire::put_uint(moved, kClockTimestamp, clock_id < 64 ? ts + shift_ : ts);
+            if (incremental) wire::put_uint(moved, kClockIncremental, 1);
+            wire::put_bytes(out, kClocks, moved);
+        }
+        return out;
+    }
+
+    struct Clocks {
+        std::uint64_t clock_id = 0;  // the sequence's default; 0: absolute MONOTONIC ns
+        std::uint64_t incremental = 0;
+    };
+    bool read_defaults(std::string_view bytes, Clocks& c) {
+        wire::Reader r(bytes);
+        std::uint32_t id;
+        wire::WireType type;
+        std::uint64_t number;
+        std::string_view inner;
+        while (!r.at_end()) {
+            if (!r.field(id, type, number, inner)) return false;
+            if (id == kDefaultsClockId && type == wire::kVarint) c.clock_id = number;
+        }
+        return true;
+    }
+    bool read_snapshot(std::string_view bytes, Clocks& c) {
+        wire::Reader r(bytes);
+        std::uint32_t id;
+        wire::WireType type;
+        std::uint64_t number;
+        std::string_view clock;
+        while (!r.at_end()) {
+            if (!r.field(id, type, number, clock)) return false;
+            if (id != kClocks || type != wire::kLengthDelimited) continue;
+            wire::Reader f(clock);
+            std::uint64_t clock_id = 0, ts = 0;
+            std::string_view unused;
+            while (!f.at_end()) {
+                if (!f.field(id, type, number, unused)) return false;
+                if (id == kClockId) clock_id = number;
+                if (id == kClockTimestamp) ts = number;
+            }
+            if (clock_id >= 64 && clock_id == c.clock_id) c.incremental = ts;
+        }
+        return true;
+    }
+    void note_time(Clocks& c, std::uint64_t ts) {
+        if (c.clock_id >= 64) ts = c.incremental += ts;
+        min_ts_ = any_time_ ? std::min(min_ts_, ts) : ts;
+        max_ts_ = any_time_ ? std::max(max_ts_, ts) : ts;
+        any_time_ = true;
+    }
+    // As the JSON trace counts: a task once (at its end), an instant, a counter value, a span's ends.
+    bool count_event(std::string_view bytes) {
+        wire::Reader r(bytes);
+        std::uint32_t id;
+        wire::WireType type;
+        std::uint64_t number;
+        std::string_view unused;
+        std::uint64_t kind = 0;
+        bool explicit_track = false;
+        while (!r.at_end()) {
+            if (!r.field(id, type, number, unused)) return false;
+            if (id == kEventType && type == wire::kVarint) kind = number;
+            if (id == kEventTrackUuid) explicit_track = true;
+        }
+        if (kind != kSliceBegin || explicit_track) ++events_;
+        return true;
+    }
+
+    std::string_view run_id_;
+    std::uint32_t base_;
+    std::uint64_t shift_;  // two's complement: adding it moves either way
+    const std::function<void(std::string_view)>& on_packet_;
+    ProcessTrace trace_;
+    std::string header_, trailer_, inflated_, problem_;
+    std::map<std::uint64_t, Clocks> clocks_;
+    unsigned long long events_ = 0;
+    bool any_time_ = false;
+    std::uint64_t min_ts_ = 0, max_ts_ = 0;
+};
+
+}  // namespace
+
+ProcessTrace read_perfetto_trace(ByteSource& in, std::string_view run_id, std::uint32_t sequence_base,
+                                 std::int64_t shift_ns, const std::function<void(std::string_view packet)>& on_packet) {
+    PacketStream stream(in);
+    Parser parser(run_id, sequence_base, shift_ns, on_packet);
+    std::uint32_t field;
+    std::string body;
+    bool first = true;
+    std::string stream_problem;
+    while (stream.next(field, body)) {
+        if (field != kTracePacket) {
+            stream_problem = "a top-level field that is not a packet";
+            break;
+        }
+        if (!parser.packet(body, first)) break;
+        first = false;
+    }
+    if (!stream.problem().empty()) stream_problem = stream.problem();
+    return parser.finish(stream_problem);
+}
+
+}  // namespace pyitt::collector

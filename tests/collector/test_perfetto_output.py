@@ -1,0 +1,137 @@
+"""The compact trace (Perfetto's protobuf, the default): per-process traces merged into the run's
+trace.perfetto-trace with their packet sequences kept apart, and a trace cut short or corrupt merged up
+to its last whole packet and marked. Read back with the tests' own decoder (tests/perfetto_trace.py)."""
+import collections
+import os
+import sys
+import textwrap
+from pathlib import Path
+
+import pytest
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+from perfetto_trace import fields, packets  # noqa: E402
+from pyitt_testing import read_trace, run, trace_files  # noqa: E402
+
+
+def counted(trace, pid=None):
+    return collections.Counter(e["name"] for e in trace["traceEvents"]
+                               if e["ph"] == "X" and (pid is None or e["pid"] == pid))
+
+
+@pytest.fixture
+def run_host(host, clean_env, tmp_path):
+    def go(options, program, timeout=120):
+        (tmp_path / "program.py").write_text(textwrap.dedent(program))
+        out = tmp_path / "out"
+        result = run([host, *options, "-o", out, "--", "program.py"], env=clean_env, cwd=tmp_path, timeout=timeout)
+        assert result.returncode == 0, result.stderr
+        return result, out
+    return go
+
+
+def test_merged_trace_keeps_each_process_on_its_own_sequences(run_host):
+    result, out = run_host(["-R", "^work$"], """
+    import subprocess, sys, threading
+    def work():
+        pass
+    child = "def work(): pass\\nimport threading\\nt = threading.Thread(target=lambda: [work() for _ in range(50)])\\n" \\
+            "t.start(); [work() for _ in range(70)]; t.join()"
+    subprocess.run([sys.executable, "-c", child], check=True)
+    subprocess.run([sys.executable, "-c", child], check=True)
+    for _ in range(30):
+        work()
+    """)
+    parts = trace_files(out)
+    assert len(parts) == 3 and all(p.name.endswith(".perfetto-trace") for p in parts)
+    merged = read_trace(out / "trace.perfetto-trace")
+    assert "trace.perfetto-trace" in result.stderr.splitlines()[-1]
+    by_pid = {int(p.name.split("-")[1].split(".")[0]): counted(read_trace(p)) for p in parts}
+    assert sorted(c["work"] for c in by_pid.values()) == [30, 120, 120]
+    for pid, counts in by_pid.items():
+        assert counted(merged, pid) == counts
+    # Every sequence id of the merged file belongs to one process only.
+    owner = {}
+    for packet in packets((out / "trace.perfetto-trace").read_bytes()):
+        sequence = next((v for f, v in packet if f == 10), None)
+        for f, v in packet:
+            if f == 60:
+                pid = next((next((x for g, x in fields(sub) if g == 1)) for g, sub in fields(v) if g in (3, 4)), None)
+                if pid is not None and sequence is not None:
+                    assert owner.setdefault(sequence, pid) == pid
+
+
+CUT_PROGRAM = """
+import os, subprocess, sys
+out = os.environ["PYITT_OUTPUT_DIR"]
+def work():
+    pass
+child = "def work(): pass\\nfor _ in range(%d): work()"
+subprocess.run([sys.executable, "-c", child % 1000], check=True)
+cut = subprocess.Popen([sys.executable, "-c", child % 200000])
+cut.wait()
+path = os.path.join(out, "trace-%d.perfetto-trace" % cut.pid)
+size = os.path.getsize(path)
+with open(path, "r+b") as f:  # what a process killed while writing leaves: its trace, cut
+    f.truncate(size * 6 // 10)
+work()
+"""
+
+
+def test_cut_trace_is_merged_up_to_its_last_whole_packet_and_marked(run_host):
+    result, out = run_host(["-R", "^work$"], CUT_PROGRAM)
+    merged = read_trace(out / "trace.perfetto-trace")
+    [cut] = merged["pyittTraceCut"]
+    cut_count = counted(merged, cut["pid"])["work"]
+    assert 0 < cut_count < 200000 and cut["events"] == cut_count, cut
+    assert cut["file"] == f"trace-{cut['pid']}.perfetto-trace" and "packet" in cut["reason"]
+    assert counted(merged)["work"] == 1 + 1000 + cut_count  # the other processes are whole
+    [name] = [e["args"]["name"] for e in merged["traceEvents"] if e["ph"] == "M" and e["name"] == "process_name"
+              and e["pid"] == cut["pid"]]
+    assert name.endswith(" (trace cut short)"), name
+    summary = (out / "summary.txt").read_text()
+    row = next(line for line in summary.splitlines() if line.split()[:1] == [str(cut["pid"])])
+    assert "cut short" in row and "1 with an incomplete trace" in summary
+
+
+HELPERS = """
+def varint(n):
+    out = bytearray()
+    while n >= 0x80:
+        out.append(n & 0x7F | 0x80)
+        n >>= 7
+    out.append(n)
+    return bytes(out)
+def field(number, payload):
+    return varint(number << 3 | 2) + varint(len(payload)) + payload
+HEADER = field(1, field(19001, b'{"pid":999998,"run":"%s"}' % os.environ["PYITT_RUN_ID"].encode()))
+"""
+# Expressions of the program: what a corrupt trace-999998.perfetto-trace of the run holds.
+CORRUPT = {
+    "empty": 'b""',
+    "binary": 'b"\\xff\\xfe\\x00garbage"',
+    "header-only": "HEADER",
+    "header-then-garbage": 'HEADER + b"\\x0a\\xff\\xff\\xff\\xff\\x0f"',
+    "bad-deflate": 'HEADER + field(1, field(50, b"\\x78\\x01not deflate"))',
+    "past-the-end": 'HEADER + field(1, field(11, b"\\x48\\x01"))[:-1]',
+    "over-long-varint": 'HEADER + b"\\x0a" + b"\\xff" * 20',
+    "other-run": """field(1, field(19001, b'{"pid":999998,"run":"another"}')) + field(1, field(11, b"\\x48\\x03"))""",
+}
+
+
+@pytest.mark.parametrize("garbage", CORRUPT.values(), ids=CORRUPT.keys())
+def test_corrupt_traces_of_the_run_never_spoil_the_merge(run_host, garbage):
+    program = "import os, subprocess, sys\n" + HELPERS + f"""
+with open(os.path.join(os.environ["PYITT_OUTPUT_DIR"], "trace-999998.perfetto-trace"), "wb") as f:
+    f.write({garbage})
+os.mkfifo(os.path.join(os.environ["PYITT_OUTPUT_DIR"], "trace-999997.perfetto-trace"))  # never hangs the merge
+subprocess.run([sys.executable, "-c", "def work(): pass\\nwork()"], check=True)
+def work():
+    pass
+work()
+"""
+    result, out = run_host(["-R", "^work$"], program, timeout=60)
+    merged = read_trace(out / "trace.perfetto-trace")
+    assert counted(merged)["work"] == 2
+    ours = garbage.startswith("HEADER")
+    assert [c["pid"] for c in merged.get("pyittTraceCut", [])] == ([999998] if ours else [])
