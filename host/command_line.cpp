@@ -291,10 +291,11 @@ public:
             ->type_name("DIR")
             ->group("Output");
         app_.add_option("--trace-format", options.trace_format,
-                        "How the built-in collector writes traces: json (Chrome Trace Event JSON, about 100 "
-                        "bytes an event) (default $PYITT_TRACE_FORMAT, else json)")
-            ->type_name("json")
-            ->check(CLI::IsMember({"json"}).description(""))
+                        "How the built-in collector writes traces: perfetto (Perfetto's protobuf, compressed: a "
+                        "few bytes an event) or json (Chrome Trace Event JSON, about 100 bytes an event) (default "
+                        "$PYITT_TRACE_FORMAT, else perfetto)")
+            ->type_name("perfetto|json")
+            ->check(CLI::IsMember({"perfetto", "json"}).description(""))
             ->group("Output");
         app_.add_option("--min-duration", options.min_duration_us,
                         "Leave nested tasks shorter than this many microseconds out of the trace (the summary "

@@ -33,7 +33,7 @@ struct HostOptions {
     // Output: which ITT collector receives the calls, and where the built-in one writes.
     std::string collector = "auto";  // auto | builtin | none | PATH of a collector library
     std::string output_dir;          // empty: pyitt-output/<program>-<date>-<time>/
-    std::string trace_format;        // json | ...; empty: $PYITT_TRACE_FORMAT, else the collector's default
+    std::string trace_format;        // perfetto | json; empty: $PYITT_TRACE_FORMAT, else perfetto
     double min_duration_us = 0;      // nested tasks shorter than this are left out of the trace
 
     // Collection control (ITT pause/resume/detach, process-wide). Times are seconds on the run's

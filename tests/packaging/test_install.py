@@ -182,7 +182,8 @@ def test_man_page_is_a_manual(installed, host, user_env):
     for variable in ("PYITT_OUTPUT_DIR", "PYITT_HOST_OPTIONS", "INTEL_LIBITTNOTIFY64", "PYITT_PROCESS_NAME",
                      "PYITT_COLLECTOR_CLOCK", "PYITT_COLLECTOR_BUFFER_EVENTS"):
         assert f"ENVIRONMENT" in text and re.search(rf"ENVIRONMENT .*\b{variable}\b.* FILES", text), variable
-    for name in ("trace-PID.json", "summary-PID.txt", "trace.json", "summary.txt", "unfinished-PID.txt"):
+    for name in ("trace-PID.perfetto-trace", "trace-PID.json", "summary-PID.txt", "trace.perfetto-trace", "trace.json",
+                 "summary.txt", "unfinished-PID.txt"):
         assert re.search(rf"FILES .*{re.escape(name)}.* EXAMPLES", text), name
     # Every option of --help is in the page, spelled as in the help.
     help_text = run([host, "--help"], env=dict(user_env, COLUMNS="80")).stdout
