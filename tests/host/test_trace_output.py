@@ -5,7 +5,8 @@ import os
 import re
 import textwrap
 
-from pyitt_testing import run
+import pytest
+from pyitt_testing import read_trace, run, run_trace_path
 
 FIB = textwrap.dedent("""
     import time
@@ -40,14 +41,24 @@ def x_events(trace):
     return [e for e in trace["traceEvents"] if e.get("ph") == "X"]
 
 
+def test_the_default_trace_is_compact_and_named_trace_perfetto_trace(host, clean_env, tmp_path):
+    out, result = run_host(host, clean_env, tmp_path, FIB)
+    [own] = out.glob("trace-*")
+    assert own.name.endswith(".perfetto-trace") and os.path.samefile(own, out / "trace.perfetto-trace")
+    assert "open trace.perfetto-trace in https://ui.perfetto.dev" in result.stderr.splitlines()[-1]
+    trace = read_trace(own)
+    assert [e["name"] for e in x_events(trace)].count("fib") == 465
+    assert own.stat().st_size < 465 * 16  # well under the issue's 16 bytes an event, headers included
+
+
 def test_a_lone_process_trace_is_also_trace_json(host, clean_env, tmp_path):
     out, result = run_host(host, clean_env, tmp_path, FIB, "--trace-format", "json")
     [own] = out.glob("trace-*.json")
     run_trace = out / "trace.json"
     assert os.path.samefile(own, run_trace)  # a second name, not a copy: no byte written twice
     last = result.stderr.strip().splitlines()[-1]
-    assert re.fullmatch(rf"pyitt-host: \d+ ITT events from this process, trace in .*/ \(open trace\.json in "
-                        rf"https://ui\.perfetto\.dev; the same file as {own.name}\)", last), last
+    assert re.match(rf"pyitt-host: \d+ ITT events from this process, trace in .*/ \(open trace\.json in "
+                    rf"https://ui\.perfetto\.dev, the same file as {own.name}[;)]", last), last
     assert x_events(json.loads(run_trace.read_text()))
 
 
@@ -72,13 +83,17 @@ def test_a_run_of_several_processes_merges_into_trace_json(host, clean_env, tmp_
     assert "open trace.json in" in result.stderr.strip().splitlines()[-1]
 
 
-def test_min_duration_leaves_short_tasks_out_of_the_trace_not_the_summary(host, clean_env, tmp_path):
-    out, result = run_host(host, clean_env, tmp_path, FIB, "--trace-format", "json", "--min-duration", "5000")
-    names = [e["name"] for e in x_events(json.loads((out / "trace.json").read_text()))]
-    assert "slow" in names and "fib" not in names  # 20 ms stays, fib's microseconds go
-    assert re.search(r"^fib +465 ", result.stderr, re.M), result.stderr  # fib(12): 465 calls, all counted
-    out, _ = run_host(host, clean_env, tmp_path, FIB, "--trace-format", "json", out_name="all")
-    assert [e["name"] for e in x_events(json.loads((out / "trace.json").read_text()))].count("fib") == 465
+@pytest.mark.parametrize("trace_format", ["perfetto", "json"])
+def test_min_duration_leaves_short_tasks_out_of_the_trace_not_the_summary(host, clean_env, tmp_path, trace_format):
+    source = FIB.replace("fib(12)\n", "fib(12)\ndef outer():\n    fib(3)\n    time.sleep(0.01)\nouter()\n")
+    out, result = run_host(host, clean_env, tmp_path, source, "--trace-format", trace_format, "--min-duration", "5000")
+    kept = x_events(read_trace(run_trace_path(out)))
+    names = [e["name"] for e in kept]
+    assert sorted(names) == ["outer", "slow"]  # 10 and 20 ms stay, fib's microseconds go, inside outer too
+    assert all(e["dur"] >= 5000 for e in kept)
+    assert re.search(r"^fib \(recursive, depth 1-\d+\) +470 ", result.stderr, re.M), result.stderr  # all counted
+    out, _ = run_host(host, clean_env, tmp_path, source, "--trace-format", trace_format, out_name="all")
+    assert [e["name"] for e in x_events(read_trace(run_trace_path(out)))].count("fib") == 465 + 5
 
 
 def test_trace_options_reach_children(host, clean_env, tmp_path):
