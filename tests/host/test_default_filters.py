@@ -6,7 +6,7 @@ import sys
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-from pyitt_testing import run  # noqa: E402
+from pyitt_testing import read_trace, run, trace_files  # noqa: E402
 
 FUNCTION_PATTERNS = ["^<.*>$"]
 MODULE_PATTERNS = ["(encoder|decoder|threading)\\.py$", "^<.*>$", "(^|/)importlib(/|\\.|$)",
@@ -46,8 +46,8 @@ def test_default_filters_mean_their_regular_expressions(host, clean_env, tmp_pat
     out = tmp_path / "out"
     result = run([host, "-o", out, "--", program], env=clean_env, cwd=tmp_path)
     assert result.returncode == 0, result.stderr
-    [trace] = out.glob("trace-*.json")
-    recorded = collections.Counter(e["name"] for e in json.loads(trace.read_text())["traceEvents"] if e["ph"] == "X")
+    [trace] = trace_files(out)
+    recorded = collections.Counter(e["name"] for e in read_trace(trace)["traceEvents"] if e["ph"] == "X")
     wrong = [(case, expected_recorded(*case)) for i, case in enumerate(cases)
              if (f"case{i}" in recorded) != expected_recorded(*case)]
     assert not wrong
