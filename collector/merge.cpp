@@ -109,7 +109,18 @@ public:
             result.error = trace.error();
             return result;
         }
-        // The run's processes write the format its first one chose (children inherit it).
+        // The run's processes write the format its first one chose (children inherit it); a merge after
+        // the fact (--merge) takes the format the traces are in when they are all in the other one.
+        std::vector<std::vector<std::string>> listings;
+        std::size_t compact = 0, json = 0;
+        for (const MergeSource& from : sources_) {
+            listings.push_back(list_dir(from.dir.fd));
+            for (const std::string& name : listings.back()) {
+                compact += has_affix(name, "trace-", kPerfettoExtension) ? 1 : 0;
+                json += has_affix(name, "trace-", ".json") ? 1 : 0;
+            }
+        }
+        if (perfetto_ ? compact == 0 && json > 0 : json == 0 && compact > 0) perfetto_ = !perfetto_;
         const std::string extension = perfetto_ ? kPerfettoExtension : ".json";
         if (perfetto_) {
             deflater_ = std::make_unique<ChunkDeflater>(out_);
@@ -123,7 +134,7 @@ public:
         }
         std::vector<ProcessRecord> markers;
         for (source_ = 0; source_ < sources_.size(); ++source_) {
-            for (const std::string& name : list_dir(sources_[source_].dir.fd)) {
+            for (const std::string& name : listings[source_]) {
                 if (has_affix(name, "trace-", extension)) read_trace(name);
                 if (has_affix(name, "unfinished-", ".txt")) read_marker(name, markers);
             }
@@ -391,7 +402,7 @@ private:
     ExtraSection extra_;
     flamegraph::FrameTree frames_;
     std::FILE* out_ = nullptr;
-    const bool perfetto_ = !trace_settings().json;
+    bool perfetto_ = !trace_settings().json;
     std::unique_ptr<ChunkDeflater> deflater_;
     std::string chunk_;
     std::size_t files_read_ = 0;

@@ -148,11 +148,13 @@ bool print_job_report(const std::string& root, const std::string& report_name, c
     unsigned long long events = 0;
     if (!(header >> magic >> processes >> whole >> ranks >> events) || magic != "pyitt-job-report") return false;
     if (!quiet) write_stderr(text.substr(text.find('\n') + 1));
-    write_stderr(fmt::format("pyitt-host: job of {} rank(s): {} ITT events from {} processes{} in {}/ (open trace.json "
+    // The job's trace: trace.perfetto-trace (the default format) or trace.json.
+    const bool compact = ::access((root + "/trace.perfetto-trace").c_str(), F_OK) == 0;
+    write_stderr(fmt::format("pyitt-host: job of {} rank(s): {} ITT events from {} processes{} in {}/ (open {} "
                              "in https://ui.perfetto.dev; summary.txt has the Ranks and Load imbalance tables)\n",
                              ranks, events, processes,
                              whole < ranks ? fmt::format(" ({} rank(s) not whole: see summary.txt)", ranks - whole) : "",
-                             shown_root));
+                             shown_root, compact ? "trace.perfetto-trace" : "trace.json"));
     return true;
 }
 

@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-from pyitt_testing import REPO, run  # noqa: E402
+from pyitt_testing import REPO, read_trace, run, run_trace_path  # noqa: E402
 
 MPIRUN = shutil.which("mpirun")
 needs_mpirun = pytest.mark.skipif(MPIRUN is None, reason="mpirun not installed (Debian's openmpi-bin, in bootstrap.sh)")
@@ -76,7 +76,7 @@ class Job:
 
     def __init__(self, result, root):
         self.result, self.root = result, Path(root)
-        self.trace = json.loads((self.root / "trace.json").read_text())
+        self.trace = read_trace(run_trace_path(self.root))
         self.names, self.tasks = {}, collections.defaultdict(collections.Counter)
         for event in self.trace["traceEvents"]:
             if event["ph"] == "M" and event["name"] == "process_name":
@@ -142,7 +142,7 @@ def test_killed_rank_is_named_and_the_others_are_whole(host, program, job_env, t
     assert "1 rank(s) not whole" in job.summary.splitlines()[0]
 
     # After the fact: the same job, merged again from its directory.
-    (out / "trace.json").unlink()
+    run_trace_path(out).unlink()
     again = run([host, "--merge", out], timeout=60)
     assert again.returncode == 0, again.stderr
     assert again.stdout == ""
@@ -265,7 +265,8 @@ def shift_trace_times(path, shift_ns):
 
 def test_two_nodes_merged_on_one_timeline(host, program, job_env, tmp_path):
     node_a, node_b = tmp_path / "node-a", tmp_path / "node-b"
-    env = dict(job_env, PYITT_JOB_WAIT="0.5")  # rank 0 cannot see node b's ranks: it merges node a alone
+    # rank 0 cannot see node b's ranks: it merges node a alone. JSON: shift_trace_times edits its text.
+    env = dict(job_env, PYITT_JOB_WAIT="0.5", PYITT_TRACE_FORMAT="json")
     envs = [(0, slurm_env(env, 0, 4, node_a, "node-a")), (1, slurm_env(env, 1, 4, node_a, "node-a")),
             (2, slurm_env(env, 2, 4, node_b, "node-b")), (3, slurm_env(env, 3, 4, node_b, "node-b"))]
     results = start_ranks(host, program, envs)
