@@ -38,7 +38,7 @@ thread_local ThreadStateOwner t_owner;
 // Python helpers of the instrumentation, compiled in. Their file name starts with "<pyitt", so
 // their own frames are never tasks.
 constexpr const char* kSupportSource = R"PY(
-import functools, sys
+import sys
 
 # Modules the program imports get pyitt-host's adjustments right after their own code has run: a
 # module pyitt-host imported first would no longer be found where the program looks (a threading.py
@@ -84,12 +84,45 @@ def _find_spec_and_adjust(name, path, target=None):
             pass
     return spec
 
+def name_threads(set_name, per_thread_setup):
+    """Gives every threading.Thread's name to ITT, renames too, and runs per_thread_setup in each,
+    from when the program imports threading; until then the only thread is the main one."""
+    named = "threading" not in sys.modules
+    if named:
+        set_name("MainThread")
+    after_import("threading", lambda threading: _name_threads(threading, set_name, per_thread_setup, named))
+
+def _name_threads(threading, set_name, per_thread_setup, main_named=False):
+    Thread = threading.Thread
+    start_inner = Thread._bootstrap_inner
+    def _bootstrap_inner(self):
+        per_thread_setup()
+        set_name(self.name)
+        return start_inner(self)
+    Thread._bootstrap_inner = _bootstrap_inner
+    name = Thread.name
+    def set_thread_name(self, value):
+        name.fset(self, value)
+        if self.ident is not None and self.ident == threading.get_ident():
+            set_name(self.name)
+    Thread.name = property(name.fget, set_thread_name, doc=name.__doc__)
+    current = threading.current_thread()
+    if not (main_named and current is threading.main_thread() and current.name == "MainThread"):
+        set_name(current.name)  # named already: a second call would only repeat it to ITT
+)PY";
+
+// The decorators' part, compiled into the support module when first used: most runs decorate
+// nothing, and parsing costs start-up time.
+constexpr const char* kDecoratorSource = R"PY(
+import sys
+
 # inspect's is*function tests by their code flags: importing inspect (dis, ast, tokenize...) would
 # cost every process ~10 ms at start, spawned pool workers included.
 _CO_GENERATOR, _CO_COROUTINE, _CO_ASYNC_GENERATOR = 0x20, 0x80, 0x200
 
 def _has_code_flag(func, flag):
-    while isinstance(func, functools.partial):
+    partial = getattr(sys.modules.get("_functools"), "partial", None)  # none exists before it is imported
+    while partial is not None and isinstance(func, partial):
         func = func.func
     code = getattr(getattr(func, "__func__", func), "__code__", None)
     return code is not None and bool(code.co_flags & flag)
@@ -121,6 +154,7 @@ def decorate_marked(region, func, mark):
 def decorate(region, func):
     """Wraps func so that `region` is entered around every run of it (each resumption for
     generators and coroutines, so the region is inactive while they are suspended)."""
+    import functools
     if isinstance(func, (staticmethod, classmethod)):
         return type(func)(decorate(region, func.__func__))
     if _has_code_flag(func, _CO_GENERATOR):
@@ -180,32 +214,6 @@ class _Stepper:
                 raise
             except BaseException as raised:
                 error = raised
-
-def name_threads(set_name, per_thread_setup):
-    """Gives every threading.Thread's name to ITT, renames too, and runs per_thread_setup in each,
-    from when the program imports threading; until then the only thread is the main one."""
-    named = "threading" not in sys.modules
-    if named:
-        set_name("MainThread")
-    after_import("threading", lambda threading: _name_threads(threading, set_name, per_thread_setup, named))
-
-def _name_threads(threading, set_name, per_thread_setup, main_named=False):
-    Thread = threading.Thread
-    start_inner = Thread._bootstrap_inner
-    def _bootstrap_inner(self):
-        per_thread_setup()
-        set_name(self.name)
-        return start_inner(self)
-    Thread._bootstrap_inner = _bootstrap_inner
-    name = Thread.name
-    def set_thread_name(self, value):
-        name.fset(self, value)
-        if self.ident is not None and self.ident == threading.get_ident():
-            set_name(self.name)
-    Thread.name = property(name.fget, set_thread_name, doc=name.__doc__)
-    current = threading.current_thread()
-    if not (main_named and current is threading.main_thread() and current.name == "MainThread"):
-        set_name(current.name)  # named already: a second call would only repeat it to ITT
 )PY";
 
 // Leaked on purpose: a static py::object would be released after the interpreter is gone.
@@ -223,6 +231,16 @@ py::module_ support_module() {
     return py::reinterpret_borrow<py::module_>(module);
 }
 
+py::module_ decorator_support() {
+    static bool compiled = false;
+    py::module_ support = support_module();
+    if (!compiled) {
+        exec_source(kDecoratorSource, "<pyitt instrument decorators>", support.attr("__dict__"));
+        compiled = true;
+    }
+    return support;
+}
+
 // `profile` (with -b: instrument only inside it) and `noprofile` (switch off beneath it). With -b,
 // profile regions are also active regions: a resume trigger, so collection runs exactly inside them.
 struct Region {
@@ -231,9 +249,9 @@ struct Region {
     void enter() { enter_region(thread_state(), mark()); }
     void exit() { leave_region(thread_state(), mark()); }
     py::object decorate(py::object self, py::object func) const {
-        if (!g_hooks_mark_regions) return support_module().attr("decorate")(self, func);
+        if (!g_hooks_mark_regions) return decorator_support().attr("decorate")(self, func);
         const RegionMark region = mark();
-        return support_module().attr("decorate_marked")(self, func, py::cpp_function([region](py::handle code) {
+        return decorator_support().attr("decorate_marked")(self, func, py::cpp_function([region](py::handle code) {
             mark_region_code(reinterpret_cast<PyCodeObject*>(code.ptr()), region);
         }));
     }
@@ -241,7 +259,7 @@ struct Region {
 
 // pyitt.instrumenter.enable() / disable(): the thread's switch inside a block or a function.
 struct Switch {
-    py::object decorate(py::object self, py::object func) const { return support_module().attr("decorate")(self, func); }
+    py::object decorate(py::object self, py::object func) const { return decorator_support().attr("decorate")(self, func); }
     bool on;
     void enter() {
         ThreadState* state = thread_state();
@@ -331,7 +349,7 @@ void start(const Config& config) {
     // The domain comes with the first task recorded (code_registry.cpp: ensure_domain).
     if (!itt::initialize()) return;  // no collector: every task would be dropped anyway
     configure_registry(config);
-    py::module_ support = support_module();  // its imports (functools...) are ours: before the hooks
+    py::module_ support = support_module();  // its imports are ours: before the hooks
 
     bool setprofile_needed = false;
     bool python_hooked = install_monitoring(config) || install_eval_frame();

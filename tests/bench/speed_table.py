@@ -36,6 +36,8 @@ if __name__ == "__main__":
         pool.map(square, range(64))
 """
 START_REPEATS = 8  # whole-process rows are short: each sample is the mean of this many runs
+# Long enough that a shared machine's noise is small against them (fib 30: 2.7 M calls).
+SIZES = {"fib": "30", "mixed": "10000", "threads": "800000"}
 
 
 class Python:
@@ -66,13 +68,13 @@ class Python:
 # A configuration: (label, command builder(python) -> (argv, env) or None if unavailable, timed by).
 def rows(pool_script):
     def script(argv_before, mode="bare", peer=False):
-        return lambda p, w: ([*argv_before(p), str(WORKLOADS), w, mode], p.peer_env if peer else p.env)
+        return lambda p, w: ([*argv_before(p), str(WORKLOADS), w, mode, SIZES[w]], p.peer_env if peer else p.env)
 
     def peer(name, argv, mode):
         def build(p, w):
             if name in p.missing:
                 return None
-            return [*argv(p), str(WORKLOADS), w, mode], p.peer_env
+            return [*argv(p), str(WORKLOADS), w, mode, SIZES[w]], p.peer_env
         return build
 
     bare = script(lambda p: [p.exe])

@@ -1,4 +1,4 @@
-"""Workloads for call_overhead.py and speed_table.py. `python workloads.py WORKLOAD MODE` runs one and
+"""Workloads for call_overhead.py and speed_table.py. `python workloads.py WORKLOAD MODE [SIZE]` runs one and
 prints the seconds it took (start-up and exit excluded), so every tool is timed on the same code.
 MODE: bare, cprofile, setprofile, decorators (pyitt.task on the hot functions), viztracer, yappi,
 or builtin-profile (the hot functions decorated with the `profile` that pyitt-host -b or kernprof -b
@@ -96,6 +96,8 @@ def decorate_hot(workload, decorator):
 def main():
     workload, mode = sys.argv[1], sys.argv[2]
     func, arg = WORKLOADS[workload]
+    if len(sys.argv) > 3:
+        arg = int(sys.argv[3])
     if mode == "decorators":
         import pyitt
         decorate_hot(workload, pyitt.task)
