@@ -171,6 +171,7 @@ def main():
     width = max(len(label) for _, _, _, configs in table for label, _ in configs) + 4
     print(f"ratio to bare python: min / median / max of {args.rounds} interleaved rounds")
     print("".ljust(width) + "".join(f"python {p.version}".center(24) for p in pythons))
+    print("".ljust(width) + "".join(f"{p.build.parent.name}/{p.build.name}"[-22:].center(24) for p in pythons))
     for name, workload, _, configs in table:
         bare_times = [ratios[(i, name, "python")] for i in range(len(pythons))]
         print(f"{name}".ljust(width) + "".join(
