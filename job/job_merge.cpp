@@ -2,12 +2,15 @@
 // the rank-<N>/ directories of one or more roots, each rank's traces moved onto one timeline by
 // its host's realtime anchor, and a job section (ranks, load imbalance) on top of the summary.
 #include <fcntl.h>
+#include <sys/resource.h>
 #include <fmt/format.h>
 #include <unistd.h>
 
 #include <dirent.h>
 
 #include <algorithm>
+#include <cerrno>
+#include <climits>
 #include <cctype>
 #include <cmath>
 #include <cstdlib>
@@ -39,6 +42,7 @@ struct JobRankEntry {
     std::optional<RankInfo> info;
     int source = -1;  // its MergeSource, when it has one
     long pid_offset = 0;
+    std::string open_error;  // its directory could not be opened
 };
 
 std::string ms(std::uint64_t ns) { return fmt::format("{:.3f}", static_cast<double>(ns) / 1e6); }
@@ -48,6 +52,7 @@ std::string rank_state(const JobRankEntry& entry, const std::vector<ProcessRecor
     if (entry.path.empty())
         return "missing: no rank-" + std::to_string(entry.rank) + "/ directory (not started, or its node wrote elsewhere)";
     if (!entry.info) return "missing: " + entry.path + "/rank.txt unreadable (the rank could not write there?)";
+    if (!entry.open_error.empty()) return "not read: " + entry.open_error;
     const ProcessRecord* first = nullptr;
     int others_incomplete = 0;
     for (const ProcessRecord& p : processes) {
@@ -184,7 +189,7 @@ PYITT_COLLECTOR_EXPORT int pyitt_collector_merge_job(const char* const* roots, i
     std::vector<JobRankEntry> ranks;
     for (const RankDir& dir : find_rank_dirs(root_paths)) {
         if (!ranks.empty() && ranks.back().rank == dir.rank && ranks.back().info) continue;  // first copy wins
-        JobRankEntry entry{dir.rank, dir.path, read_rank_info(dir.path)};
+        JobRankEntry entry{dir.rank, dir.path, read_rank_info(dir.path), -1, 0, {}};
         if (job_id != nullptr && entry.info && (entry.info->job.job_id != job_id || dir.rank >= size)) continue;
         if (!ranks.empty() && ranks.back().rank == dir.rank) ranks.back() = std::move(entry);
         else ranks.push_back(std::move(entry));
@@ -197,7 +202,7 @@ PYITT_COLLECTOR_EXPORT int pyitt_collector_merge_job(const char* const* roots, i
     std::vector<JobRankEntry> all;
     for (int rank = 0, next = 0; rank < expected; ++rank) {
         if (next < static_cast<int>(ranks.size()) && ranks[next].rank == rank) all.push_back(std::move(ranks[next++]));
-        else all.push_back(JobRankEntry{rank, {}, std::nullopt});
+        else all.push_back(JobRankEntry{rank, {}, std::nullopt, -1, 0, {}});
     }
 
     // One anchor per host (its lowest rank's): ranks of one host keep their exact relative times.
@@ -239,17 +244,39 @@ PYITT_COLLECTOR_EXPORT int pyitt_collector_merge_job(const char* const* roots, i
         }
     }
 
+    // A descriptor per rank directory, held through the merge: a job of thousands of ranks needs the
+    // soft limit raised (at this process's exit, or in --merge).
+    rlimit files {};
+    const rlim_t wanted = static_cast<rlim_t>(all.size()) + 64;
+    if (::getrlimit(RLIMIT_NOFILE, &files) == 0 && files.rlim_cur != RLIM_INFINITY && files.rlim_cur < wanted) {
+        files.rlim_cur = files.rlim_max == RLIM_INFINITY ? wanted : std::min(files.rlim_max, wanted);
+        ::setrlimit(RLIMIT_NOFILE, &files);
+    }
+    const int out_fd = ::open(root_paths[0].c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    // What the merge itself needs beyond the rank directories: a trace, a temporary, the outputs.
+    const long last_fd = ::getrlimit(RLIMIT_NOFILE, &files) == 0 && files.rlim_cur != RLIM_INFINITY
+                             ? static_cast<long>(files.rlim_cur) - 32
+                             : LONG_MAX;
     std::vector<MergeSource> sources;
     for (JobRankEntry& e : all) {
         if (!e.info) continue;
-        const int fd = ::open(e.path.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-        if (fd < 0) continue;
+        int fd = ::open(e.path.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+        if (fd >= last_fd) {
+            ::close(fd);
+            fd = -1;
+            errno = EMFILE;
+        }
+        if (fd < 0) {
+            e.open_error = errno == EMFILE ? fmt::format("more rank directories than descriptors (raise ulimit -n to "
+                                                         "{} or more)", all.size() + 64)
+                                           : fmt::format("cannot open {}: {}", e.path, std::strerror(errno));
+            continue;
+        }
         e.source = static_cast<int>(sources.size());
         e.pid_offset = pid_offset[e.info->host];
         const std::int64_t shift = host_anchor[e.info->host]->anchor.offset_ns() - reference->anchor.offset_ns();
         sources.push_back(MergeSource{OutputDirectory{fd, e.path}, e.info->run_id, e.rank, e.info->pid, shift, e.pid_offset});
     }
-    const int out_fd = ::open(root_paths[0].c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
     const OutputDirectory out{out_fd, root_paths[0]};
     std::vector<ProcessRecord> seen;
     const MergeResult result = merge_sources(out, sources,
