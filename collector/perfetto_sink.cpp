@@ -8,6 +8,7 @@
 #include <fmt/format.h>
 #include <time.h>
 
+#include <cstring>
 #include <map>
 #include <unordered_map>
 
@@ -38,7 +39,6 @@ struct Pending {
     std::uint64_t ts;
     const Name* domain;
     const Name* name;
-    bool emitted;
 };
 
 // One thread's packet sequence.
@@ -50,6 +50,7 @@ struct Sequence {
     std::uint64_t last_ts = 0;
     std::unordered_map<const Name*, std::uint64_t> names, domains;
     std::vector<Pending> stack;
+    std::size_t emitted = 0;  // the stack's first `emitted` tasks have their begin written
 };
 
 std::string message(std::uint32_t field, const std::string& body) {
@@ -60,7 +61,7 @@ std::string message(std::uint32_t field, const std::string& body) {
 
 class PerfettoSink final : public TraceSink {
 public:
-    explicit PerfettoSink(std::FILE* f) : deflater_(f) { chunk_.reserve(kChunkBytes + 4096); }
+    explicit PerfettoSink(std::FILE* f) : deflater_(f), chunk_(kChunkBytes + kSmallRoom, '\0') {}
 
     void begin(const ProcessInfo& process, const std::vector<pid_t>& tids) override {
         process_ = process;
@@ -98,7 +99,7 @@ public:
     }
 
     void task_begin(std::size_t thread, std::uint64_t ts_ns, const Name* domain, const Name* name) override {
-        sequences_[thread].stack.push_back(Pending{ts_ns, domain, name, false});
+        sequences_[thread].stack.push_back(Pending{ts_ns, domain, name});
     }
 
     // A begin goes out once the task (or one inside it) is known to stay in the trace: the ones
@@ -107,15 +108,14 @@ public:
                   bool keep) override {
         Sequence& s = sequences_[thread];
         if (s.stack.empty()) return;
-        const bool emitted = s.stack.back().emitted;
+        // Begins go out bottom up, so the written ones are always the bottom of the stack.
+        const bool emitted = s.emitted == s.stack.size();
         if (keep && !emitted) {
-            for (Pending& p : s.stack) {
-                if (p.emitted) continue;
-                slice_begin(s, p);
-                p.emitted = true;
-            }
+            for (std::size_t i = s.emitted; i < s.stack.size(); ++i) slice_begin(s, s.stack[i]);
+            s.emitted = s.stack.size();
         }
         s.stack.pop_back();
+        if (s.emitted > s.stack.size()) s.emitted = s.stack.size();
         if (keep || emitted) {
             slice_end(s, end_ns, args);
             ++events_;
@@ -187,7 +187,11 @@ public:
     }
 
     void end(const ProcessTrailer& t) override {
-        if (!chunk_.empty()) deflater_.submit(std::move(chunk_));
+        if (used_ != 0) {
+            chunk_.resize(used_);
+            deflater_.submit(std::move(chunk_));
+            used_ = 0;
+        }
         std::string packet;
         put_uint(packet, kSequenceId, kProcessSequence);
         put_bytes(packet, kTrackDescriptor, process_descriptor());
@@ -310,7 +314,7 @@ private:
             add_packet(packet);
             return;
         }
-        char body[64];
+        char* const body = small_packet();
         char* w = body;
         *w++ = static_cast<char>(kTimestamp << 3);
         w = put_varint(w, d);
@@ -326,7 +330,7 @@ private:
         *w++ = static_cast<char>(kCategoryIids << 3);
         w = put_varint(w, domain_iid);
         *length = static_cast<char>(w - event);
-        add_small_packet(body, w);
+        end_small_packet(body, w);
     }
 
     void slice_end(Sequence& s, std::uint64_t ts, const Args& args) {
@@ -343,7 +347,7 @@ private:
             add_packet(packet);
             return;
         }
-        char body[32];
+        char* const body = small_packet();
         char* w = body;
         *w++ = static_cast<char>(kTimestamp << 3);
         w = put_varint(w, d);
@@ -353,7 +357,7 @@ private:
         *w++ = 2;
         *w++ = static_cast<char>(kEventType << 3);
         *w++ = static_cast<char>(kSliceEnd);
-        add_small_packet(body, w);
+        end_small_packet(body, w);
     }
 
     // On the process's sequence: absolute timestamps, tracks and names in full.
@@ -376,24 +380,34 @@ private:
         add_packet(packet);
     }
 
-    void add_small_packet(const char* body, const char* end) {
-        const char header[2] = {static_cast<char>(kTracePacket << 3 | wire::kLengthDelimited), static_cast<char>(end - body)};
-        chunk_.append(header, 2);
-        chunk_.append(body, static_cast<std::size_t>(end - body));
-        if (chunk_.size() >= kChunkBytes) flush_chunk();
+    // A packet of under 128 bytes written in place: its body starts two bytes into the chunk's free
+    // room (its tag and one-byte length go before it), which always has kSmallRoom bytes.
+    static constexpr std::size_t kSmallRoom = 128;
+    char* small_packet() { return chunk_.data() + used_ + 2; }
+    void end_small_packet(char* body, const char* end) {
+        body[-2] = static_cast<char>(kTracePacket << 3 | wire::kLengthDelimited);
+        body[-1] = static_cast<char>(end - body);
+        used_ = static_cast<std::size_t>(end - chunk_.data());
+        if (used_ >= kChunkBytes) flush_chunk();
     }
     void add_packet(const std::string& body) {
-        put_bytes(chunk_, kTracePacket, body);
-        if (chunk_.size() >= kChunkBytes) flush_chunk();
+        std::string packet;
+        put_bytes(packet, kTracePacket, body);
+        if (used_ + packet.size() + kSmallRoom > chunk_.size()) chunk_.resize(used_ + packet.size() + kSmallRoom);
+        std::memcpy(chunk_.data() + used_, packet.data(), packet.size());
+        used_ += packet.size();
+        if (used_ >= kChunkBytes) flush_chunk();
     }
     void flush_chunk() {
+        chunk_.resize(used_);
         deflater_.submit(std::move(chunk_));
-        chunk_ = std::string();
-        chunk_.reserve(kChunkBytes + 4096);
+        chunk_ = std::string(kChunkBytes + kSmallRoom, '\0');
+        used_ = 0;
     }
 
     ChunkDeflater deflater_;
-    std::string chunk_;
+    std::string chunk_;  // sized ahead: used_ bytes of it are packets
+    std::size_t used_ = 0;
     ProcessInfo process_;
     std::uint64_t process_uuid_ = 0;
     std::vector<Sequence> sequences_;

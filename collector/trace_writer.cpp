@@ -138,15 +138,21 @@ public:
     }
 
 private:
+    // The last handle looked up is the next one more often than not (a hot function's begins): a
+    // one-entry memo before the hash map.
     const Name* domain(const void* p) {
+        if (p == last_domain_key_ && last_domain_ != nullptr) return last_domain_;
         auto [it, fresh] = domains_.try_emplace(p, nullptr);
         if (fresh) it->second = domain_name(p);
-        return it->second;
+        last_domain_key_ = p;
+        return last_domain_ = it->second;
     }
     const Name* str(std::uint64_t p) {
+        if (p == last_string_key_ && last_string_ != nullptr) return last_string_;
         auto [it, fresh] = strings_.try_emplace(reinterpret_cast<const void*>(p), nullptr);
         if (fresh) it->second = string_name(reinterpret_cast<const void*>(p));
-        return it->second;
+        last_string_key_ = p;
+        return last_string_ = it->second;
     }
     std::uint64_t ns(std::uint64_t ticks) const { return clock_.to_ns(ticks); }
     // Ends that come while paused or detached are moved back to the pause.
@@ -167,6 +173,10 @@ private:
     const TickConverter& clock_;
     std::uint64_t min_duration_ns_;
     std::unordered_map<const void*, const Name*> domains_, strings_;
+    const void* last_domain_key_ = nullptr;
+    const Name* last_domain_ = nullptr;
+    std::uint64_t last_string_key_ = 0;
+    const Name* last_string_ = nullptr;
     std::map<AsyncKey, AsyncSpan> async_;
     std::map<std::pair<const Name*, const Name*>, CounterValue> counters_;
     std::uint64_t paused_at_ = 0;  // ticks of the pause or detach in effect, 0 while recording

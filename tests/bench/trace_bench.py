@@ -15,7 +15,6 @@ import argparse
 import json
 import os
 import re
-import resource
 import subprocess
 import sys
 import tempfile
@@ -30,12 +29,11 @@ STATS = re.compile(r"pyitt-collector: stats: wrote (\d+) events in ([\d.]+) ms")
 
 
 def run_once(command, env):
-    """(in-program s, whole s, peak RSS KiB, stderr) of one run."""
+    """(in-program s, whole s, stderr) of one run."""
     start = time.perf_counter()
     proc = subprocess.Popen(command, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     out, err = proc.communicate(timeout=900)
     whole = time.perf_counter() - start
-    _, _, usage = os.wait4(proc.pid, 0) if False else (0, 0, None)
     if proc.returncode != 0:
         raise RuntimeError(f"{command} failed:\n{err[-2000:]}")
     return float(out.strip().splitlines()[-1]), whole, err
@@ -48,7 +46,10 @@ def peak_rss_kib(command, env):
         devnull = os.open(os.devnull, os.O_WRONLY)
         os.dup2(devnull, 1)
         os.dup2(devnull, 2)
-        os.execve(command[0], command, env)
+        try:
+            os.execve(command[0], command, env)
+        finally:
+            os._exit(127)
     _, status, usage = os.wait4(pid, 0)
     return usage.ru_maxrss
 
@@ -132,7 +133,7 @@ def main():
             out = Path(tmp) / "fib10m"
             start = time.perf_counter()
             _, _, err = run_once([host, "--collector", "builtin", "-o", str(out), "--", script, "fib10m", "bare"], stats_env)
-            took = time.perfetto = time.perf_counter() - start
+            took = time.perf_counter() - start
             m = STATS.search(err)
             trace = out / "trace.perfetto-trace"
             size = trace.stat().st_size
