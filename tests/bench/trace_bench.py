@@ -138,8 +138,12 @@ def main():
             trace = out / "trace.perfetto-trace"
             size = trace.stat().st_size
             t0 = time.perf_counter()
-            decoded = decode(trace.read_bytes())
-            slices = sum(1 for e in decoded["traceEvents"] if e["ph"] == "X")
+            slices = 0
+
+            def count(event):
+                nonlocal slices
+                slices += event["ph"] == "X"
+            decode(trace.read_bytes(), on_event=count)
             print(f"\n10 M events: {m.group(1)} written in {float(m.group(2)) / 1e3:.2f} s "
                   f"({float(m.group(2)) * 1e6 / int(m.group(1)):.1f} ns/event), whole run {took:.2f} s; "
                   f"{size / 1e6:.1f} MB ({size / int(m.group(1)):.2f} bytes/event); decoded fully by "
