@@ -3,7 +3,6 @@ are named by rank, and are merged into one trace and one summary, printed once b
 rank, an unwritable rank directory and a stray launcher variable do no harm; --merge merges after
 the fact, also the directories of several nodes, whose clocks it aligns."""
 import collections
-import json
 import os
 import re
 import shutil
