@@ -52,7 +52,9 @@ if __name__ == "__main__":
 
 def mpirun(n):
     root = ["--allow-run-as-root"] if os.geteuid() == 0 else []
-    return [MPIRUN, "--oversubscribe", *root, "--mca", "btl", "self,vader", "-n", str(n)]
+    # Shared memory between ranks without CMA (process_vm_readv), which containers often forbid.
+    return [MPIRUN, "--oversubscribe", *root, "--mca", "btl", "self,vader", "--mca", "btl_vader_single_copy_mechanism",
+            "none", "-n", str(n)]
 
 
 @pytest.fixture
