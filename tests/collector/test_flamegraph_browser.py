@@ -17,9 +17,9 @@ from pyitt_testing import run  # noqa: E402
 
 PROGRAM = """
 def heavy():
-    return sum(i * i for i in range(60000))
+    return sum(i * i for i in range(200000))
 
-def light():
+def light():  # a tenth of heavy: their order holds however a loaded machine stretches either
     return sum(i * i for i in range(20000))
 
 def main():

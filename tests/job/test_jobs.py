@@ -28,7 +28,7 @@ def child_work():
     time.sleep(0.01)
 
 def solve(rank):
-    time.sleep(0.02 * (rank + 1))
+    time.sleep(0.05 * (rank + 1))  # gaps of 50 ms: more than a loaded machine adds to a sleep
 
 if __name__ == "__main__":
     rank = int(sys.argv[1]) if len(sys.argv) > 1 else int(os.environ.get("OMPI_COMM_WORLD_RANK", "0"))
