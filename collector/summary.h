@@ -50,12 +50,17 @@ public:
     struct Thread {
         pid_t tid = 0;
         std::string name;
-        std::int64_t cpu_ns = -1;  // the thread's CPU time (user + system); -1: unknown
+        std::int64_t cpu_ns = -1;  // the thread's CPU time (user + system) since its first ITT call; -1: unknown
         std::uint64_t first_ns = UINT64_MAX, last_ns = 0;  // from its first task's begin to its last end
+        // From its first ITT call to its end, the span its CPU time covers; 0: unknown, the tasks' span then.
+        std::uint64_t life_ns = 0;
         std::uint64_t tasks = 0;
         Node root;
         std::unordered_map<LabelKey, Node*, LabelHash> running;  // the node of each label running now
-        std::uint64_t wall_ns() const { return last_ns > first_ns ? last_ns - first_ns : 0; }
+        std::uint64_t wall_ns() const {
+            if (life_ns != 0) return life_ns;
+            return last_ns > first_ns ? last_ns - first_ns : 0;
+        }
     };
 
     // Collection control seen in the trace: switches that changed the state, and how long collection

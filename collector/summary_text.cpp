@@ -114,7 +114,7 @@ std::string Summary::full_text(pid_t pid, std::uint64_t wall_ns, unsigned long l
     }
     header(out, *this, pid, wall_ns);
     collection_line(out, collection_, wall_ns);
-    fmt::format_to(o, "\nThreads (wall = from the thread's first task to its last; CPU = the thread's own CPU time)\n");
+    fmt::format_to(o, "\nThreads (wall and CPU: from the thread's first ITT call to its end; CPU = its own CPU time)\n");
     for (const auto& t : threads_)
         if (t->tasks > 0) fmt::format_to(o, "{}", thread_line(*t));
 

@@ -32,7 +32,11 @@ struct ThreadEntry {
     pid_t tid;
     std::vector<Chunk> chunks;
     ThreadBuffer* live;  // nullptr once the thread exited and its records were spilled
-    std::int64_t cpu_ns = -1;  // its CPU time when it exited
+    std::int64_t cpu_ns = -1;  // its CPU time from its first record to its exit, once it exited
+    // Read when it registers (its first record): the summary's CPU covers what its wall time does,
+    // not the interpreter's start-up before the first task.
+    std::int64_t cpu_at_start_ns = -1;
+    std::uint64_t start_ticks = 0, end_ticks = 0;  // its first record, its exit (0: still running)
 };
 
 std::int64_t cpu_ns_of(clockid_t clock) {
@@ -45,6 +49,11 @@ std::int64_t cpu_ns_of(clockid_t clock) {
 // pthread_getcpuclockid builds it): fails, and says unknown, once the thread is gone.
 std::int64_t thread_cpu_ns(pid_t tid) {
     return cpu_ns_of(static_cast<clockid_t>((~static_cast<unsigned>(tid) << 3) | 6));
+}
+
+std::int64_t cpu_since_start(std::int64_t cpu_ns, const ThreadEntry& e) {
+    if (cpu_ns < 0 || e.cpu_at_start_ns < 0) return -1;
+    return cpu_ns > e.cpu_at_start_ns ? cpu_ns - e.cpu_at_start_ns : 0;
 }
 
 // A full array on its way to disk; the chunk (offset) is already registered in its thread's list.
@@ -210,7 +219,8 @@ std::uint64_t g_retained_bytes = 0;
 void retire(ThreadBuffer* b) {
     const std::int64_t cpu_ns = cpu_ns_of(CLOCK_THREAD_CPUTIME_ID);
     std::lock_guard lock(g_mutex);
-    (*g_threads)[b->index].cpu_ns = cpu_ns;
+    (*g_threads)[b->index].cpu_ns = cpu_since_start(cpu_ns, (*g_threads)[b->index]);
+    (*g_threads)[b->index].end_ticks = now_ticks();
     if (g_mode.load() == kStopped) return;  // the writer may be reading it: leak, the process is ending
     const std::uint32_t count = b->pos.load(std::memory_order_relaxed);
     const std::size_t bytes = std::size_t{count} * sizeof(Record);
@@ -250,6 +260,8 @@ ThreadBuffer* create_buffer() {
         return nullptr;
     }
     auto* b = new ThreadBuffer{recs, records, {0}, 0, 0, false, spare, nullptr};
+    const std::int64_t cpu_at_start_ns = cpu_ns_of(CLOCK_THREAD_CPUTIME_ID);
+    const std::uint64_t start_ticks = now_ticks();
     {
         std::lock_guard lock(g_mutex);
         if (g_mode.load() == kStopped) {
@@ -259,7 +271,7 @@ ThreadBuffer* create_buffer() {
             return nullptr;
         }
         b->index = static_cast<std::uint32_t>(g_threads->size());
-        g_threads->push_back({current_tid(), {}, b});
+        g_threads->push_back({current_tid(), {}, b, -1, cpu_at_start_ns, start_ticks, 0});
     }
     (void)&tl_retirer;  // odr-use: registers the thread-exit hook for this thread
     tl_buffer = b;
@@ -325,9 +337,9 @@ std::vector<ThreadSnapshot> snapshot_threads() {
     out.reserve(g_threads->size());
     for (std::uint32_t i = 0; i < g_threads->size(); ++i) {
         ThreadEntry& e = (*g_threads)[i];
-        ThreadSnapshot s{i, e.tid, e.chunks, nullptr, 0, e.cpu_ns};
+        ThreadSnapshot s{i, e.tid, e.chunks, nullptr, 0, e.cpu_ns, e.start_ticks, e.end_ticks};
         if (e.live != nullptr) {
-            s.cpu_ns = thread_cpu_ns(e.tid);
+            s.cpu_ns = cpu_since_start(thread_cpu_ns(e.tid), e);
             s.tail = e.live->recs;
             s.tail_count = e.live->pos.load(std::memory_order_acquire);
         }

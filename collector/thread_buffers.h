@@ -71,7 +71,8 @@ struct ThreadSnapshot {
     std::vector<Chunk> chunks;  // spilled runs, oldest first
     const Record* tail;         // the live buffer, [0, tail_count)
     std::uint32_t tail_count;
-    std::int64_t cpu_ns = -1;   // the thread's CPU time, at its exit or now; -1: unknown
+    std::int64_t cpu_ns = -1;   // the thread's CPU time since its first record, to its exit or now; -1: unknown
+    std::uint64_t start_ticks = 0, end_ticks = 0;  // its first record, its exit (0: still running)
 };
 
 // Everything recorded so far, once the spill writer has drained; call after g_mode is kStopped.

@@ -454,7 +454,12 @@ WriteResult write_outputs(const OutputDirectory& dir, std::uint64_t end_ticks) {
     for (std::size_t i = 0; i < threads.size(); ++i) {
         threads[i].index = i;
         tids[i] = threads[i].tid = records.thread(i).tid;
-        threads[i].summary = summary.add_thread(threads[i].tid, records.thread(i).cpu_ns);
+        const ThreadSnapshot& snapshot = records.thread(i);
+        threads[i].summary = summary.add_thread(threads[i].tid, snapshot.cpu_ns);
+        const std::uint64_t until = snapshot.end_ticks != 0 ? snapshot.end_ticks : end_ticks;
+        if (snapshot.start_ticks != 0 && until > snapshot.start_ticks) {
+            threads[i].summary->life_ns = clock.to_ns(until) - clock.to_ns(snapshot.start_ticks);
+        }
     }
 
     const ProcessIdentity identity = process_identity();

@@ -3,16 +3,14 @@ The frames' widths match the stacks' weights, a click zooms, a search highlights
 the rendered DOM), and the screenshot shows the highlighted frame at its width."""
 import json
 import re
-import shutil
-import struct
 import sys
 import textwrap
-import zlib
 from pathlib import Path
 
 import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+from browser import headless  # noqa: E402
 from pyitt_testing import run  # noqa: E402
 
 PROGRAM = """
@@ -36,10 +34,9 @@ HIGHLIGHT = (224, 64, 224)  # the page's colour for frames that match the search
 
 @pytest.fixture(scope="module")
 def chromium():
-    for name in ("chromium", "chromium-browser", "google-chrome"):
-        path = shutil.which(name)
-        if path:
-            return path
+    path = headless.chromium()
+    if path:
+        return path
     pytest.skip("no chromium on PATH: third_party/bootstrap.sh installs Debian's chromium package")
 
 
@@ -134,49 +131,12 @@ def test_widths_zoom_and_search_in_the_dom(chromium, flame_run):
     assert abs(share - 100 * weights["heavy"] / total) < 0.05
 
 
-def read_png(path):
-    """(width, height, rows of RGB tuples) of an 8-bit RGB or RGBA non-interlaced PNG."""
-    data = path.read_bytes()
-    assert data[:8] == b"\x89PNG\r\n\x1a\n"
-    pos, chunks, idat = 8, {}, b""
-    while pos < len(data):
-        length, kind = struct.unpack(">I4s", data[pos:pos + 8])
-        body = data[pos + 8:pos + 8 + length]
-        if kind == b"IDAT":
-            idat += body
-        chunks.setdefault(kind, body)
-        pos += 12 + length
-    width, height, depth, colour, _, _, interlace = struct.unpack(">IIBBBBB", chunks[b"IHDR"])
-    assert depth == 8 and colour in (2, 6) and interlace == 0, (depth, colour, interlace)
-    bpp = 3 if colour == 2 else 4
-    raw, stride = zlib.decompress(idat), width * bpp
-    rows, previous = [], bytearray(stride)
-    for y in range(height):
-        kind, line = raw[y * (stride + 1)], bytearray(raw[y * (stride + 1) + 1:(y + 1) * (stride + 1)])
-        for i in range(stride):
-            a = line[i - bpp] if i >= bpp else 0
-            b, c = previous[i], previous[i - bpp] if i >= bpp else 0
-            if kind == 1:
-                line[i] = (line[i] + a) & 255
-            elif kind == 2:
-                line[i] = (line[i] + b) & 255
-            elif kind == 3:
-                line[i] = (line[i] + (a + b) // 2) & 255
-            elif kind == 4:
-                p = a + b - c
-                pa, pb, pc = abs(p - a), abs(p - b), abs(p - c)
-                line[i] = (line[i] + (a if pa <= pb and pa <= pc else b if pb <= pc else c)) & 255
-        rows.append([tuple(line[x * bpp:x * bpp + 3]) for x in range(width)])
-        previous = line
-    return width, height, rows
-
-
 def test_screenshot_shows_the_search_highlight_at_the_frame_width(chromium, flame_run):
     tmp, weights = flame_run
     page = with_script(tmp, "search.html", 'flamegraph.search("heavy");')
     shot = tmp / "search.png"
     browse(chromium, tmp, page, f"--screenshot={shot}")
-    width, height, rows = read_png(shot)
+    width, height, rows = headless.png_pixels(shot)
     assert (width, height) == (WIDTH, HEIGHT)
     highlighted = [(x, y) for y, row in enumerate(rows) for x, px in enumerate(row) if px == HIGHLIGHT]
     assert highlighted, "no frame is highlighted in the screenshot"
