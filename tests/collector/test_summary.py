@@ -218,3 +218,40 @@ def test_a_run_of_several_processes_is_merged(host, clean_env, tmp_path):
     per_process = sorted(p.name for p in out.glob("stacks-*.txt"))
     assert len(per_process) == 3
     assert "pyitt summary, all processes" in result.stderr and "3 processes" in result.stderr.splitlines()[-1]
+
+
+def seconds(text):
+    value, unit = re.match(r"([\d.]+) ([mu]?s)", text).groups()
+    return float(value) * {"s": 1, "ms": 1e-3, "us": 1e-6}[unit]
+
+
+def test_a_threads_wall_and_cpu_time_cover_the_same_span(host, clean_env, tmp_path):
+    # Busy from its first task to its end, the main thread's CPU time is about its wall time; a
+    # thread that only sleeps has almost none. (The CPU of the start-up before the first ITT call,
+    # the interpreter's own, is in neither.)
+    result, out = run_program(host, clean_env, tmp_path, """
+    import threading, time
+
+    def busy():
+        end = time.process_time() + 0.2
+        while time.process_time() < end:
+            pass
+
+    def sleeper():
+        time.sleep(0.2)
+
+    end = time.process_time() + 0.1  # busy outside any task: in both, or in neither
+    while time.process_time() < end:
+        pass
+    t = threading.Thread(target=sleeper, name="sleeper")
+    t.start()
+    t.join()
+    busy()
+    """, "-R", "^(busy|sleeper)$")
+    found = re.findall(r"^  thread \d+ (\S+): \d+ task\(s\), wall ([\d.]+ [mu]?s), CPU ([\d.]+ [mu]?s)$",
+                       (out / "summary.txt").read_text(), re.M)
+    lines = {name: (wall, cpu) for name, wall, cpu in found}
+    main_wall, main_cpu = (seconds(x) for x in lines["MainThread"])
+    assert 0.3 <= main_cpu <= main_wall + 0.005, lines
+    sleeper_wall, sleeper_cpu = (seconds(x) for x in lines["sleeper"])
+    assert sleeper_wall >= 0.2 and sleeper_cpu < 0.05, lines
