@@ -233,7 +233,7 @@ private:
         // offset (job_merge.cpp) moves the JSON's pids; a Perfetto trace keeps its pids.
         const std::uint32_t base = static_cast<std::uint32_t>(std::min<std::size_t>(++files_read_, 65535)) << 16;
         const ProcessTrace t =
-            perfetto_ ? read_perfetto_trace(source, from.run_id, base, from.shift_ns,
+            perfetto_ ? read_perfetto_trace(source, from.run_id, base, from.shift_ns, builtin_clocks_written_,
                                             [this](std::string_view p) { add_packet(p); })
                       : read_process_trace(source, from.run_id, [this, &from](std::string_view event) {
                             if (from.shift_ns == 0 && from.pid_offset == 0) return write_event(event);
@@ -403,6 +403,7 @@ private:
     flamegraph::FrameTree frames_;
     std::FILE* out_ = nullptr;
     bool perfetto_ = !trace_settings().json;
+    bool builtin_clocks_written_ = false;  // perfetto_reader.h: one BOOTTIME/MONOTONIC snapshot a merged trace
     std::unique_ptr<ChunkDeflater> deflater_;
     std::string chunk_;
     std::size_t files_read_ = 0;

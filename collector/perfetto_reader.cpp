@@ -109,9 +109,13 @@ bool inflate_all(std::string_view in, std::string& out) {
 
 class Parser {
 public:
-    Parser(std::string_view run_id, std::uint32_t base, std::int64_t shift_ns,
+    Parser(std::string_view run_id, std::uint32_t base, std::int64_t shift_ns, bool& builtin_clocks_written,
            const std::function<void(std::string_view)>& on_packet)
-        : run_id_(run_id), base_(base), shift_(static_cast<std::uint64_t>(shift_ns)), on_packet_(on_packet) {}
+        : run_id_(run_id),
+          base_(base),
+          shift_(static_cast<std::uint64_t>(shift_ns)),
+          builtin_clocks_written_(builtin_clocks_written),
+          on_packet_(on_packet) {}
 
     // One packet of the file (its body). False: corrupt, reading stops.
     bool packet(std::string_view body, bool first) {
@@ -225,7 +229,10 @@ private:
         if (sequence + base_ > UINT32_MAX) return false;
         Clocks& clocks = clocks_[sequence];
         if (!defaults.empty() && !read_defaults(defaults, clocks)) return false;
-        if (!snapshot.empty() && !read_snapshot(snapshot, clocks)) return false;
+        bool builtin_only = false;
+        if (!snapshot.empty() && !read_snapshot(snapshot, clocks, builtin_only)) return false;
+        const bool drop_snapshot = builtin_only && builtin_clocks_written_;
+        if (builtin_only) builtin_clocks_written_ = true;
         // Again, copying: the sequence id moved into this process's range, times moved by shift_.
         std::string rest;
         wire::Reader again(body);
@@ -237,6 +244,7 @@ private:
                 if (sequence != 0) wire::put_uint(rest, kSequenceId, sequence + base_);
             } else if (shift_ != 0 && id == kTimestamp && type == wire::kVarint && clocks.clock_id < 64) {
                 wire::put_uint(rest, kTimestamp, number + shift_);
+            } else if (drop_snapshot && id == kClockSnapshot && type == wire::kLengthDelimited) {
             } else if (shift_ != 0 && id == kClockSnapshot && type == wire::kLengthDelimited) {
                 wire::put_bytes(rest, kClockSnapshot, shifted_snapshot(bytes));
             } else {
@@ -298,7 +306,9 @@ private:
         }
         return true;
     }
-    bool read_snapshot(std::string_view bytes, Clocks& c) {
+    // builtin_only: its clocks are all builtin ones (ids below 64), none of a sequence.
+    bool read_snapshot(std::string_view bytes, Clocks& c, bool& builtin_only) {
+        builtin_only = true;
         wire::Reader r(bytes);
         std::uint32_t id;
         wire::WireType type;
@@ -315,6 +325,7 @@ private:
                 if (id == kClockId) clock_id = number;
                 if (id == kClockTimestamp) ts = number;
             }
+            if (clock_id >= 64) builtin_only = false;
             if (clock_id >= 64 && clock_id == c.clock_id) c.incremental = ts;
         }
         return true;
@@ -346,6 +357,7 @@ private:
     std::string_view run_id_;
     std::uint32_t base_;
     std::uint64_t shift_;  // two's complement: adding it moves either way
+    bool& builtin_clocks_written_;
     const std::function<void(std::string_view)>& on_packet_;
     ProcessTrace trace_;
     std::string header_, trailer_, inflated_, problem_;
@@ -358,9 +370,10 @@ private:
 }  // namespace
 
 ProcessTrace read_perfetto_trace(ByteSource& in, std::string_view run_id, std::uint32_t sequence_base,
-                                 std::int64_t shift_ns, const std::function<void(std::string_view packet)>& on_packet) {
+                                 std::int64_t shift_ns, bool& builtin_clocks_written,
+                                 const std::function<void(std::string_view packet)>& on_packet) {
     PacketStream stream(in);
-    Parser parser(run_id, sequence_base, shift_ns, on_packet);
+    Parser parser(run_id, sequence_base, shift_ns, builtin_clocks_written, on_packet);
     std::uint32_t field;
     std::string body;
     bool first = true;

@@ -20,7 +20,13 @@ inline constexpr std::size_t kMaxPacketBytes = 64u << 20;
 // Trace.packet field, ready to append to a trace) with its packet sequence ids moved up by
 // `sequence_base`, so that the sequences of several processes never meet in one merged trace.
 // shift_ns (a job's rank on another host) is added to every absolute timestamp and clock snapshot.
+// A snapshot of builtin clocks (the header's BOOTTIME and MONOTONIC) is handed on only while
+// `builtin_clocks_written` is false, which it then sets: Perfetto's trace processor requires the
+// snapshots of one set of clocks to go forward in file order and rejects the others as invalid
+// (an import error), and processes are merged in file-name order, not in the order they wrote
+// their snapshots (at exit). One is enough: every timestamp of ours is MONOTONIC.
 ProcessTrace read_perfetto_trace(ByteSource& in, std::string_view run_id, std::uint32_t sequence_base,
-                                 std::int64_t shift_ns, const std::function<void(std::string_view packet)>& on_packet);
+                                 std::int64_t shift_ns, bool& builtin_clocks_written,
+                                 const std::function<void(std::string_view packet)>& on_packet);
 
 }  // namespace pyitt::collector

@@ -69,6 +69,35 @@ def packets(data):
             yield packet
 
 
+def clock_problems(data):
+    """What Perfetto's trace processor would refuse in the trace's ClockSnapshots, by the rules of its
+    ClockSynchronizer::AddSnapshot (perfetto src/trace_processor/util/clock_synchronizer.cc): each
+    clock's readings must not go back across the snapshots of one set of clocks (a sequence's own
+    clocks, 64-127, belong to their sequence), else the snapshot is rejected as invalid (the trace
+    clock) or the clock can no longer be converted from; only a sequence's clocks may be incremental."""
+    problems, last = [], {}
+    for packet in packets(data):
+        snapshot = first(packet, CLOCK_SNAPSHOT)
+        if snapshot is None:
+            continue
+        sequence = first(packet, SEQUENCE_ID, 0)
+        clocks = []
+        for f, clock in fields(snapshot):
+            if f == 1:
+                c = fields(clock)
+                clock_id = first(c, 1, 0)
+                clocks.append(((clock_id, sequence if 64 <= clock_id < 128 else 0), first(c, 2, 0), first(c, 3, 0)))
+        clock_set = tuple(sorted(key for key, _, _ in clocks))
+        for key, ts, incremental in clocks:
+            if incremental and key[1] == 0:
+                problems.append(f"clock {key[0]} is incremental but not a sequence's")
+            before = last.get((clock_set, key))
+            if before is not None and ts < before:
+                problems.append(f"clock {key[0]} goes back from {before} to {ts} in snapshots of {clock_set}")
+            last[(clock_set, key)] = ts
+    return problems
+
+
 class _Sequence:
     def __init__(self):
         self.names, self.categories = {}, {}
@@ -78,7 +107,11 @@ class _Sequence:
 
 def decode(data, on_event=None):
     """The trace as Chrome Trace Event JSON; with on_event, each event goes to it instead of the list
-    (an 11 M-event trace decodes in constant memory)."""
+    (an 11 M-event trace decodes in constant memory). A trace whose clock snapshots Perfetto would
+    refuse (clock_problems) raises ValueError."""
+    problems = clock_problems(data)
+    if problems:
+        raise ValueError("Perfetto would refuse the trace's clock snapshots: " + "; ".join(problems))
     sequences = {}
     tracks = {}  # uuid -> (pid, tid or None, name)
     events, meta = [], []

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-from perfetto_trace import fields, packets  # noqa: E402
+from perfetto_trace import clock_problems, fields, packets  # noqa: E402
 from pyitt_testing import read_trace, run, trace_files  # noqa: E402
 
 
@@ -44,6 +44,9 @@ def test_merged_trace_keeps_each_process_on_its_own_sequences(run_host):
     """)
     parts = trace_files(out)
     assert len(parts) == 3 and all(p.name.endswith(".perfetto-trace") for p in parts)
+    # Each process samples BOOTTIME/MONOTONIC when it writes its trace (the parent last), but the
+    # merge goes by file name: only one such snapshot may be merged, or Perfetto rejects the others.
+    assert clock_problems((out / "trace.perfetto-trace").read_bytes()) == []
     merged = read_trace(out / "trace.perfetto-trace")
     assert "trace.perfetto-trace" in result.stderr.splitlines()[-1]
     by_pid = {int(p.name.split("-")[1].split(".")[0]): counted(read_trace(p)) for p in parts}
