@@ -230,10 +230,10 @@ private:
         if (fd < 0) return;
         FdSource source(fd);
         // Room for 65535 sequences (threads) a process, in every process's own range. A host's pid
-        // offset (job_merge.cpp) moves the JSON's pids; a Perfetto trace keeps its pids.
+        // offset (job_merge.cpp) moves the pids (and a Perfetto trace's track uuids).
         const std::uint32_t base = static_cast<std::uint32_t>(std::min<std::size_t>(++files_read_, 65535)) << 16;
         const ProcessTrace t =
-            perfetto_ ? read_perfetto_trace(source, from.run_id, base, from.shift_ns, builtin_clocks_written_,
+            perfetto_ ? read_perfetto_trace(source, from.run_id, base, from.shift_ns, from.pid_offset, builtin_clocks_written_,
                                             [this](std::string_view p) { add_packet(p); })
                       : read_process_trace(source, from.run_id, [this, &from](std::string_view event) {
                             if (from.shift_ns == 0 && from.pid_offset == 0) return write_event(event);

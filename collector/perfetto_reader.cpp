@@ -107,13 +107,43 @@ bool inflate_all(std::string_view in, std::string& out) {
     return result == Z_STREAM_END && z.avail_in == 0;
 }
 
+// The message with each field either rewritten by on_field (which appends it and returns true) or
+// copied; a field that does not parse ends it (the packet's own fields were checked before).
+template <typename OnField>
+std::string rewritten(std::string_view message, OnField on_field) {
+    std::string out;
+    wire::Reader r(message);
+    std::uint32_t id;
+    wire::WireType type;
+    std::uint64_t number;
+    std::string_view bytes;
+    const char* start = message.data();
+    while (!r.at_end() && r.field(id, type, number, bytes)) {
+        const char* end = message.data() + (message.size() - r.left());
+        if (!on_field(out, id, type, number, bytes)) out.append(start, end);
+        start = end;
+    }
+    return out;
+}
+
+// The message with `add` added to its varint field `field`.
+std::string added(std::string_view message, std::uint32_t field, std::uint64_t add) {
+    return rewritten(message, [&](std::string& out, std::uint32_t id, wire::WireType type, std::uint64_t number,
+                                  std::string_view) {
+        if (id != field || type != wire::kVarint) return false;
+        wire::put_uint(out, field, number + add);
+        return true;
+    });
+}
+
 class Parser {
 public:
-    Parser(std::string_view run_id, std::uint32_t base, std::int64_t shift_ns, bool& builtin_clocks_written,
-           const std::function<void(std::string_view)>& on_packet)
+    Parser(std::string_view run_id, std::uint32_t base, std::int64_t shift_ns, long pid_offset,
+           bool& builtin_clocks_written, const std::function<void(std::string_view)>& on_packet)
         : run_id_(run_id),
           base_(base),
           shift_(static_cast<std::uint64_t>(shift_ns)),
+          pid_offset_(static_cast<std::uint64_t>(pid_offset)),
           builtin_clocks_written_(builtin_clocks_written),
           on_packet_(on_packet) {}
 
@@ -244,6 +274,18 @@ private:
                 if (sequence != 0) wire::put_uint(rest, kSequenceId, sequence + base_);
             } else if (shift_ != 0 && id == kTimestamp && type == wire::kVarint && clocks.clock_id < 64) {
                 wire::put_uint(rest, kTimestamp, number + shift_);
+            } else if (pid_offset_ != 0 && id == kTrackDescriptor && type == wire::kLengthDelimited) {
+                wire::put_bytes(rest, kTrackDescriptor, moved_descriptor(bytes));
+            } else if (pid_offset_ != 0 && id == kTrackEvent && type == wire::kLengthDelimited) {
+                wire::put_bytes(rest, kTrackEvent, added(bytes, kEventTrackUuid, pid_offset_ << 32));
+            } else if (pid_offset_ != 0 && id == kPacketDefaults && type == wire::kLengthDelimited) {
+                wire::put_bytes(rest, kPacketDefaults,
+                                rewritten(bytes, [&](std::string& out, std::uint32_t f, wire::WireType t, std::uint64_t,
+                                                     std::string_view inner) {
+                                    if (f != kDefaultsTrackEvent || t != wire::kLengthDelimited) return false;
+                                    wire::put_bytes(out, f, added(inner, kDefaultsTrackUuid, pid_offset_ << 32));
+                                    return true;
+                                }));
             } else if (drop_snapshot && id == kClockSnapshot && type == wire::kLengthDelimited) {
             } else if (shift_ != 0 && id == kClockSnapshot && type == wire::kLengthDelimited) {
                 wire::put_bytes(rest, kClockSnapshot, shifted_snapshot(bytes));
@@ -259,6 +301,23 @@ private:
         out.clear();
         wire::put_bytes(out, kTracePacket, rest);
         return true;
+    }
+
+    // A track descriptor with its uuids and pids moved by pid_offset_.
+    std::string moved_descriptor(std::string_view track) const {
+        return rewritten(track, [&](std::string& out, std::uint32_t id, wire::WireType type, std::uint64_t number,
+                                    std::string_view inner) {
+            if ((id == kTrackUuid || id == kTrackParent) && type == wire::kVarint) {
+                wire::put_uint(out, id, number + (pid_offset_ << 32));
+                return true;
+            }
+            if ((id == kTrackProcess || id == kTrackThread) && type == wire::kLengthDelimited) {
+                static_assert(kProcessPid == kThreadPid);
+                wire::put_bytes(out, id, added(inner, kProcessPid, pid_offset_));
+                return true;
+            }
+            return false;
+        });
     }
 
     // The snapshot with the builtin clocks' readings (MONOTONIC, BOOTTIME) moved by shift_; a
@@ -357,6 +416,7 @@ private:
     std::string_view run_id_;
     std::uint32_t base_;
     std::uint64_t shift_;  // two's complement: adding it moves either way
+    std::uint64_t pid_offset_;
     bool& builtin_clocks_written_;
     const std::function<void(std::string_view)>& on_packet_;
     ProcessTrace trace_;
@@ -370,10 +430,10 @@ private:
 }  // namespace
 
 ProcessTrace read_perfetto_trace(ByteSource& in, std::string_view run_id, std::uint32_t sequence_base,
-                                 std::int64_t shift_ns, bool& builtin_clocks_written,
+                                 std::int64_t shift_ns, long pid_offset, bool& builtin_clocks_written,
                                  const std::function<void(std::string_view packet)>& on_packet) {
     PacketStream stream(in);
-    Parser parser(run_id, sequence_base, shift_ns, builtin_clocks_written, on_packet);
+    Parser parser(run_id, sequence_base, shift_ns, pid_offset, builtin_clocks_written, on_packet);
     std::uint32_t field;
     std::string body;
     bool first = true;

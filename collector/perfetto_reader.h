@@ -25,8 +25,11 @@ inline constexpr std::size_t kMaxPacketBytes = 64u << 20;
 // snapshots of one set of clocks to go forward in file order and rejects the others as invalid
 // (an import error), and processes are merged in file-name order, not in the order they wrote
 // their snapshots (at exit). One is enough: every timestamp of ours is MONOTONIC.
+// pid_offset (a job's host whose pids meet another host's) is added to every pid of a process or
+// thread descriptor, and pid_offset << 32 to every track uuid (ours are pid << 32 | ...): tracks of
+// one uuid are one track in Perfetto, whatever process wrote them.
 ProcessTrace read_perfetto_trace(ByteSource& in, std::string_view run_id, std::uint32_t sequence_base,
-                                 std::int64_t shift_ns, bool& builtin_clocks_written,
+                                 std::int64_t shift_ns, long pid_offset, bool& builtin_clocks_written,
                                  const std::function<void(std::string_view packet)>& on_packet);
 
 }  // namespace pyitt::collector

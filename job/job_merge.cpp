@@ -239,7 +239,7 @@ PYITT_COLLECTOR_EXPORT int pyitt_collector_merge_job(const char* const* roots, i
         pid_offset[host_order[i]] = offset;
         for (long pid : pids) taken.insert(pid + offset);
         if (meets) {
-            clocks += fmt::format("pids: host {}'s processes are shown with pid + {} here and in a JSON trace (it had pids of another host's)\n",
+            clocks += fmt::format("pids: host {}'s processes are shown with pid + {} here and in the trace (it had pids of another host's)\n",
                                   host_order[i], offset);
         }
     }

@@ -34,7 +34,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     unsigned long long handed_on = 0;
     bool builtin_clocks_written = size % 3 == 0;
     const ProcessTrace trace = read_perfetto_trace(source, "fuzz-run", 1u << 16, size % 2 == 0 ? 0 : -1000000,
-                                                   builtin_clocks_written, [&](std::string_view packet) {
+                                                   size % 5 == 0 ? 4194304 : 0, builtin_clocks_written, [&](std::string_view packet) {
         check_packet(packet);
         ++handed_on;
     });

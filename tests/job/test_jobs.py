@@ -10,6 +10,7 @@ import signal
 import subprocess
 import sys
 import time
+import zlib
 from pathlib import Path
 
 import pytest
@@ -312,6 +313,96 @@ def test_two_nodes_merged_on_one_timeline(host, program, job_env, tmp_path):
     assert ranks["rank 0"] == [pa] and ranks["rank 2"] == [pa + 4194304 * 1], ranks
     assert all(moved.tasks[pids[0]]["solve"] == 1 for pids in ranks.values())
     assert "pids: host node-b's processes are shown with pid + 4194304" in moved.summary
+
+
+def _wire(data):
+    """(field, wire type, value) of each field of a protobuf message (tests/perfetto_trace.py reads it)."""
+    from perfetto_trace import varint
+    out, i = [], 0
+    while i < len(data):
+        tag, i = varint(data, i)
+        field, kind = tag >> 3, tag & 7
+        if kind == 0:
+            value, i = varint(data, i)
+        elif kind in (1, 5):
+            n = 8 if kind == 1 else 4
+            value, i = data[i:i + n], i + n
+        else:
+            n, i = varint(data, i)
+            value, i = data[i:i + n], i + n
+        out.append((field, kind, value))
+    return out
+
+
+def _unwire(items):
+    def v(x):
+        b = bytearray()
+        while x >= 0x80:
+            b.append(x & 0x7F | 0x80)
+            x >>= 7
+        b.append(x)
+        return bytes(b)
+    out = bytearray()
+    for field, kind, value in items:
+        out += v(field << 3 | kind)
+        out += v(value) if kind == 0 else (v(len(value)) + value if kind == 2 else value)
+    return bytes(out)
+
+
+def repid_perfetto_trace(data, old, new):
+    """The compact trace as process `new` would have written it, not `old` (pids in the header, trailer
+    and descriptors, a main thread's tid, and the track uuids, which are pid << 32 | ...)."""
+    def uuid(x):
+        return (new << 32) | (x & 0xFFFFFFFF) if x >> 32 == old else x
+
+    def message(items, rules):
+        return [(f, k, rules[f](x) if f in rules else x) for f, k, x in items]
+
+    def sub(rules):
+        return lambda b: _unwire(message(_wire(b), rules))
+
+    pid = {1: lambda x: new if x == old else x}
+    thread = {1: pid[1], 2: pid[1]}
+    text = lambda b: re.sub(rb'"pid":%d\b' % old, b'"pid":%d' % new, b)  # noqa: E731
+    packet_rules = {
+        60: sub({1: uuid, 5: uuid, 3: sub(pid), 4: sub(thread)}),
+        11: sub({11: uuid}),
+        59: sub({11: sub({11: uuid})}),
+        19001: text, 19002: text,
+        50: lambda b: zlib.compress(repid_perfetto_trace(zlib.decompress(b), old, new)),
+    }
+    return _unwire([(f, k, sub(packet_rules)(x) if f == 1 else x) for f, k, x in _wire(data)])
+
+
+def test_two_nodes_with_the_same_pids_in_perfetto_format(host, program, job_env, tmp_path):
+    # Rank 2 on node b had the pid of rank 0 on node a: in Perfetto, tracks of one uuid are one track,
+    # so its pid and its tracks' uuids must move, as the JSON's pids do.
+    node_a, node_b = tmp_path / "node-a", tmp_path / "node-b"
+    env = dict(job_env, PYITT_JOB_WAIT="0.5", PYITT_TRACE_FORMAT="perfetto")
+    envs = [(0, slurm_env(env, 0, 4, node_a, "node-a")), (1, slurm_env(env, 1, 4, node_a, "node-a")),
+            (2, slurm_env(env, 2, 4, node_b, "node-b")), (3, slurm_env(env, 3, 4, node_b, "node-b"))]
+    results = start_ranks(host, program, envs)
+    assert [code for code, _, _ in results] == [0, 0, 0, 0], results
+
+    def pid_of(root, rank):
+        return int(re.search(r"^pid (\d+)$", (root / f"rank-{rank}" / "rank.txt").read_text(), re.M).group(1))
+    pa, pb = pid_of(node_a, 0), pid_of(node_b, 2)
+    for path in list((node_b / "rank-2").iterdir()):
+        if path.suffix == ".perfetto-trace":
+            path.write_bytes(repid_perfetto_trace(path.read_bytes(), pb, pa))
+        else:
+            text = path.read_text()
+            path.write_text(re.sub(rf'"(pid|tid)":{pb}\b', rf'"\g<1>":{pa}', text).replace(f"pid {pb}\n", f"pid {pa}\n"))
+        if f"-{pb}." in path.name:
+            path.rename(path.with_name(path.name.replace(f"-{pb}.", f"-{pa}.")))
+    merged = run([host, "--merge", node_a, node_b], timeout=60)
+    assert merged.returncode == 0, merged.stderr
+    moved = Job(merged, node_a)
+    assert run_trace_path(node_a).name == "trace.perfetto-trace"
+    assert all("ok" in moved.rank_row(r) for r in range(4))
+    ranks = {f"rank {r}": moved.pids_named(f"rank {r}") for r in range(4)}
+    assert ranks["rank 0"] == [pa] and ranks["rank 2"] == [pa + 4194304], ranks
+    assert all(moved.tasks[pids[0]]["solve"] == 1 for pids in ranks.values())
 
 
 @pytest.mark.parametrize("args, message", [
