@@ -33,6 +33,11 @@ namespace py = pybind11;
 namespace pyitt::host {
 namespace {
 
+// The signals that end a process from outside (a pool, a scheduler, a closed terminal), and those
+// that report a fault of the thread they reach.
+constexpr int kTerminatingSignals[] = {SIGTERM, SIGHUP, SIGQUIT, SIGXCPU, SIGXFSZ};
+constexpr int kCrashSignals[] = {SIGABRT, SIGSEGV, SIGBUS, SIGFPE, SIGILL};
+
 // Signals a user can send from another shell without disturbing the program: not the ones that end
 // it (INT, TERM: the program's own KeyboardInterrupt and pyitt-host's trace on SIGTERM), report a
 // fault (SEGV, BUS...), or cannot be caught (KILL, STOP).
@@ -107,7 +112,9 @@ public:
     // Once, after configure(): the signals --resume-signal and --pause-signal took are theirs.
     void choose_ending_signals() {
         if (write_outputs_ == nullptr) return;
-        for (int signal : {SIGTERM, SIGHUP, SIGQUIT, SIGXCPU, SIGXFSZ, SIGABRT, SIGSEGV, SIGBUS, SIGFPE, SIGILL}) {
+        std::vector<int> candidates(std::begin(kTerminatingSignals), std::end(kTerminatingSignals));
+        candidates.insert(candidates.end(), std::begin(kCrashSignals), std::end(kCrashSignals));
+        for (int signal : candidates) {
             struct sigaction current {};
             if (::sigaction(signal, nullptr, &current) != 0 || current.sa_handler == SIG_IGN) continue;
             if (current.sa_handler != SIG_DFL && !is_crash_signal(signal)) continue;
@@ -470,7 +477,7 @@ void restart_after_fork_in_parent() {
 }  // namespace
 
 bool is_crash_signal(int signal) {
-    return signal == SIGABRT || signal == SIGSEGV || signal == SIGBUS || signal == SIGFPE || signal == SIGILL;
+    return std::find(std::begin(kCrashSignals), std::end(kCrashSignals), signal) != std::end(kCrashSignals);
 }
 
 void write_outputs_on_ending_signals(void (*write_outputs)(int signal)) { g_control.set_ending(write_outputs); }
@@ -484,15 +491,18 @@ void defer_ending_signals() {
     sigset_t ending, before;
     sigemptyset(&ending);
     sigemptyset(&g_deferred_signals);
-    for (int signal : {SIGTERM, SIGHUP, SIGQUIT, SIGXCPU, SIGXFSZ}) sigaddset(&ending, signal);
+    for (int signal : kTerminatingSignals) sigaddset(&ending, signal);
     if (::pthread_sigmask(SIG_BLOCK, &ending, &before) != 0) return;
-    for (int signal : {SIGTERM, SIGHUP, SIGQUIT, SIGXCPU, SIGXFSZ})
+    for (int signal : kTerminatingSignals)
         if (sigismember(&before, signal) == 0) sigaddset(&g_deferred_signals, signal);
     g_deferring = true;
 }
 
+// Once: a later call must not undo what a -s setup file blocked on purpose.
 void stop_deferring_ending_signals() {
-    if (g_deferring) ::pthread_sigmask(SIG_UNBLOCK, &g_deferred_signals, nullptr);  // what came is delivered now
+    if (!g_deferring) return;
+    g_deferring = false;
+    ::pthread_sigmask(SIG_UNBLOCK, &g_deferred_signals, nullptr);  // what came is delivered now
 }
 
 std::optional<int> parse_signal(const std::string& text) {

@@ -528,3 +528,16 @@ def test_a_program_that_waits_for_sigterm_itself_gets_it(traced):
     """
     trace = traced("-R", "^nothing$", source=source)
     assert trace.result.stdout in (f"got {int(signal.SIGTERM)}\n", "got Signals.SIGTERM\n")  # 3.9/3.10: the enum
+
+
+def test_signals_a_setup_file_blocks_stay_blocked_for_the_program(traced, tmp_path):
+    # The host holds the ending signals back while it starts and lets them go once: what the user's
+    # -s file blocked on purpose is still blocked at the program's first line.
+    setup = tmp_path / "block.py"
+    setup.write_text("import signal\nsignal.pthread_sigmask(signal.SIG_BLOCK, [signal.SIGTERM])\n")
+    source = """
+    import signal
+    print(signal.SIGTERM in signal.pthread_sigmask(signal.SIG_BLOCK, []))
+    """
+    trace = traced("-s", setup, "-R", "^nothing$", source=source)
+    assert trace.result.stdout == "True\n"
