@@ -256,10 +256,11 @@ private:
         p.end_signal = static_cast<int>(t.end_signal);
         if (!t.complete) p.cut = t.problem;
         for (const FlatRow& r : t.flat) {
+            const auto depth = static_cast<std::uint32_t>(std::min<std::uint64_t>(r.depth, UINT32_MAX));
             TotalRow& row = totals_[r.label];
             row.count += r.count;
             row.unfinished += r.unfinished;
-            row.depth = std::min<std::uint32_t>(row.depth, static_cast<std::uint32_t>(std::min<std::uint64_t>(r.depth, UINT32_MAX)));
+            row.depth = std::min(row.depth, depth);
             row.inclusive_ns += r.inclusive_ns;
             row.exclusive_ns += r.exclusive_ns;
             row.processes += 1;
@@ -267,7 +268,8 @@ private:
             mine.count += r.count;
             mine.inclusive_ns += r.inclusive_ns;
             mine.exclusive_ns += r.exclusive_ns;
-            mine.depth = std::min(mine.depth, row.depth);
+            mine.unfinished += r.unfinished;
+            mine.depth = std::min(mine.depth, depth);  // this rank's own, not the run's
         }
         processes_.push_back(std::move(p));
     }
@@ -276,18 +278,7 @@ private:
     static constexpr std::size_t kMaxMarkerBytes = 64 * 1024;
 
     void read_marker(const std::string& file, std::vector<ProcessRecord>& markers) {
-        const int fd = open_input(sources_[source_].dir.fd, file);
-        if (fd < 0) return;
-        std::string text(kMaxMarkerBytes, '\0');
-        FdSource source(fd);
-        std::size_t size = 0;
-        while (size < text.size()) {
-            const std::size_t got = source.read(text.data() + size, text.size() - size);
-            if (got == 0) break;
-            size += got;
-        }
-        close(fd);
-        text.resize(size);
+        const std::string text = read_text(sources_[source_].dir.fd, file, kMaxMarkerBytes);  // unreadable: empty, not ours
         ProcessRecord p;
         p.has_marker = true;
         p.source = static_cast<int>(source_);

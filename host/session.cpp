@@ -283,10 +283,8 @@ void Session::report() {
 
     std::fflush(stdout);
     if (job_) {
-        std::error_code error;
-        const fs::path shown = fs::proximate(job_->root(), error);
         job_->finish(collector_function<job::MergeJobFunction>("pyitt_collector_merge_job"), !g_ending_by_signal,
-                     quiet_, error || shown.empty() || *shown.begin() == ".." ? job_->root() : shown.string());
+                     quiet_, shown_dir(job_->root()));
         return;
     }
     const char* trace = nullptr;
@@ -347,11 +345,14 @@ bool Session::start_job_rank(const job::JobRank& job, const std::string& request
 
 // The output directory as the user would type it from here: relative when it is under the current
 // directory (the default pyitt-output/...), else absolute (-o /tmp/x is not ../../tmp/x).
-std::string Session::shown_output_dir() const {
+std::string Session::shown_output_dir() const { return shown_dir(output_dir_); }
+
+// The same for the job's run directory, which -o names as it names a lone run's.
+std::string Session::shown_dir(const std::string& dir) const {
     std::error_code error;
-    if (output_dir_given_absolute_) return output_dir_;  // as typed: -o /tmp/x, -o $PWD/out
-    const fs::path shown = fs::proximate(output_dir_, error);
-    if (error || shown.empty() || *shown.begin() == "..") return output_dir_;
+    if (output_dir_given_absolute_) return dir;  // as typed: -o /tmp/x, -o $PWD/out
+    const fs::path shown = fs::proximate(dir, error);
+    if (error || shown.empty() || *shown.begin() == "..") return dir;
     return shown.string();
 }
 

@@ -49,6 +49,7 @@ private:
     bool report_run(unsigned long long own_events, const std::string& own_trace);
     void print_brief_summary() const;
     std::string shown_output_dir() const;
+    std::string shown_dir(const std::string& dir) const;
 
     bool uses_builtin_collector_ = false;
     bool external_collector_ = false;
