@@ -27,9 +27,10 @@ Summary::Node* Summary::enter(Thread* thread, Node* parent, const Name* domain, 
         return parent;
     }
     const LabelKey label{domain, name};
-    auto& running = thread->running;
-    if (auto it = running.find(label); it != running.end()) {  // recursion: stays in the outer call's node
-        Node* n = it->second;
+    // An entry stays once made (no allocation per task): it is running while its node's count is.
+    const auto running = thread->running.try_emplace(label, nullptr).first;
+    if (running->second != nullptr && running->second->running > 0) {  // recursion: stays in the outer call's node
+        Node* n = running->second;
         n->running += 1;
         n->recursion = std::max(n->recursion, n->running);
         return n;
@@ -49,7 +50,7 @@ Summary::Node* Summary::enter(Thread* thread, Node* parent, const Name* domain, 
     Node* n = slot->second;
     n->running = 1;
     n->recursion = std::max<std::uint32_t>(n->recursion, 1);
-    running.emplace(label, n);
+    running->second = n;
     return n;
 }
 
@@ -61,10 +62,7 @@ void Summary::leave(Thread* thread, Node* node, std::uint64_t begin_ns, std::uin
     node->exclusive_ns += inclusive > children_ns ? inclusive - children_ns : 0;
     thread->tasks += 1;
     if (node->running > 0) node->running -= 1;
-    if (node->running == 0) {
-        node->inclusive_ns += inclusive;
-        thread->running.erase(LabelKey{node->domain, node->name});
-    }
+    if (node->running == 0) node->inclusive_ns += inclusive;
     if (node->depth == 0 && node->running == 0) {
         thread->first_ns = std::min(thread->first_ns, begin_ns);
         thread->last_ns = std::max(thread->last_ns, end_ns);

@@ -56,7 +56,7 @@ public:
         std::uint64_t life_ns = 0;
         std::uint64_t tasks = 0;
         Node root;
-        std::unordered_map<LabelKey, Node*, LabelHash> running;  // the node of each label running now
+        std::unordered_map<LabelKey, Node*, LabelHash> running;  // each label's last node: running while its count is
         std::uint64_t wall_ns() const {
             if (life_ns != 0) return life_ns;
             return last_ns > first_ns ? last_ns - first_ns : 0;
