@@ -2,8 +2,6 @@
 // (pyitt.compatibility_layers...) importable.
 #include "api.h"
 
-#include <pybind11/eval.h>
-
 #include "api_parts.h"
 #include "embedded_python.h"
 #include "handles.h"
@@ -22,12 +20,14 @@ py::object install_embedded_modules(py::module_& package, bool in_host) {
     py::dict sources;
     for (std::size_t i = 0; i < kEmbeddedSourceCount; ++i) {
         const EmbeddedSource& s = kEmbeddedSources[i];
-        sources[py::str(s.module)] = py::make_tuple(s.path, s.is_package, s.source);
+        sources[py::str(s.module)] = py::make_tuple(s.code.filename, s.is_package,
+                                                    py::str(s.code.source, s.code.source_size),
+                                                    embed::marshalled_view(s.code));
     }
     py::dict scope;
     scope["__name__"] = "pyitt._embedded_importer";
     scope["__builtins__"] = py::module_::import("builtins");
-    py::exec(kEmbeddedImporterSource, scope);
+    embed::exec_embedded(kEmbeddedImporterCode, scope);
     scope["install"](sources, package, !in_host);
     return scope["register_abcs"];
 }

@@ -5,13 +5,17 @@ hands them to `import` like files on disk: `import pyitt.compatibility_layers.it
 works, importlib.reload() re-executes the source, and tracebacks and inspect.getsource() show it.
 """
 import sys
+from marshal import loads as _unmarshal
 from importlib.util import LazyLoader, module_from_spec, spec_from_loader
 
 import _frozen_importlib_external
 
 
 class EmbeddedModules:
-    """Finder and loader of the modules compiled into pyitt: {name: (path, is_package, source)}.
+    """Finder and loader of the modules compiled into pyitt: {name: (path, is_package, source, code)}.
+
+    code is the module's code marshalled at build time (a memoryview of the binary's bytes), or None
+    where this interpreter cannot use it (then the source is compiled).
 
     An importlib.abc.MetaPathFinder and InspectLoader, registered as one (register_abcs) rather than
     derived from them: importing importlib.abc imports importlib.resources, tempfile, pathlib...,
@@ -24,8 +28,8 @@ class EmbeddedModules:
         pass
 
     def get_code(self, fullname):
-        source = self.get_source(fullname)
-        return None if source is None else self.source_to_code(source)
+        path, _, source, code = self._sources[fullname]
+        return _unmarshal(code) if code is not None else self.source_to_code(source, path)
 
     @staticmethod
     def source_to_code(data, path="<string>"):
@@ -46,7 +50,7 @@ class EmbeddedModules:
         return None
 
     def exec_module(self, module):
-        path, is_package, source = self._sources[module.__name__]
+        path, is_package, source, code = self._sources[module.__name__]
         module.__file__ = path
         if is_package:
             module.__path__ = []
@@ -58,7 +62,8 @@ class EmbeddedModules:
         if package is not None and type(package) is _ModuleType:
             package.__class__ = _BindingGuard  # until the import system binds this submodule on it
         try:
-            exec(compile(source, path, "exec", dont_inherit=True), module.__dict__)
+            code = _unmarshal(code) if code is not None else compile(source, path, "exec", dont_inherit=True)
+            exec(code, module.__dict__)
         except BaseException:
             if type(package) is _BindingGuard:
                 package.__class__ = _ModuleType
