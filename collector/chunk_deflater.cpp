@@ -15,9 +15,12 @@ namespace {
 constexpr std::size_t kInFlightPerWorker = 2;
 }  // namespace
 
-ChunkDeflater::ChunkDeflater(std::FILE* file) : file_(file), ok_(file != nullptr) {
+ChunkDeflater::ChunkDeflater(std::FILE* file) : file_(file), ok_(file != nullptr) {}
+
+void ChunkDeflater::start_workers() {
     // One worker per core: the encoding thread gives its core up while it waits on them. At exit
     // (or after a crash) a thread may not start: then the encoding thread deflates by itself.
+    workers_started_ = true;
     const unsigned cores = std::max(1u, std::thread::hardware_concurrency());
     try {
         for (unsigned i = 0; i < std::min(cores, 8u); ++i) workers_.emplace_back([this] { work(); });
@@ -71,6 +74,9 @@ void ChunkDeflater::submit(std::string raw) {
         queue_.push_back(job);
         in_order_.push_back(job);
     }
+    // Workers from the second chunk on: a trace of one chunk (most short runs) is deflated by
+    // finish() on this thread, which saves a start the cost of creating and joining threads.
+    if (!workers_started_ && ++submitted_ >= 2) start_workers();
     work_ready_.notify_one();
     write_done_front(false);
     const std::size_t limit = kInFlightPerWorker * std::max<std::size_t>(1, workers_.size());
@@ -117,6 +123,7 @@ void ChunkDeflater::write_done_front(bool wait) {
 }
 
 void ChunkDeflater::write_plain(const std::string& bytes) {
+    if (workers_.empty()) deflate_queued_here();  // no worker would take them
     while (true) {
         {
             std::lock_guard lock(mutex_);
@@ -134,8 +141,7 @@ void ChunkDeflater::write(const std::string& bytes) {
     }
 }
 
-void ChunkDeflater::finish() {
-    // What no worker took yet is deflated here too.
+void ChunkDeflater::deflate_queued_here() {
     while (true) {
         std::shared_ptr<Job> own;
         {
@@ -149,6 +155,10 @@ void ChunkDeflater::finish() {
         std::lock_guard lock(mutex_);
         own->done = true;
     }
+}
+
+void ChunkDeflater::finish() {
+    deflate_queued_here();  // what no worker took yet
     write_plain(std::string());
     {
         std::lock_guard lock(mutex_);

@@ -38,6 +38,8 @@ private:
         std::string raw, out;
         bool done = false;
     };
+    void start_workers();
+    void deflate_queued_here();
     void work();
     void write_done_front(bool wait);
     void write(const std::string& bytes);
@@ -50,6 +52,8 @@ private:
     std::deque<std::shared_ptr<Job>> queue_;     // waiting for a worker
     std::deque<std::shared_ptr<Job>> in_order_;  // submitted, not yet written
     std::vector<std::thread> workers_;
+    bool workers_started_ = false;
+    unsigned submitted_ = 0;
     bool stopping_ = false;
 };
 
