@@ -40,6 +40,25 @@ int rename_noreplace(int dir_fd, const char* from, const char* to) {
     return syscall(SYS_renameat2, dir_fd, from, dir_fd, to, RENAME_NOREPLACE) == 0 ? 0 : errno;
 }
 
+#ifndef RENAME_EXCHANGE
+#define RENAME_EXCHANGE (1 << 1)
+#endif
+
+// rename(2) of `from` onto `to`, a reader seeing the old file or the new one: 0 or errno. Onto an
+// existing file, as an exchange whose old file then goes under `from`'s name: ext4 (auto_da_alloc)
+// starts writing a file renamed over another at once, which costs milliseconds a file (and the
+// next unlink waits for that write); an exchange does not. A plain rename where there is nothing
+// to replace, or where the file system cannot exchange.
+int rename_replacing(int dir_fd, const char* from, const char* to) {
+    if (syscall(SYS_renameat2, dir_fd, from, dir_fd, to, RENAME_EXCHANGE) == 0) {
+        if (unlinkat(dir_fd, from, 0) == 0) return 0;
+        const int error_number = errno;  // a directory was there (EISDIR): put it back, as rename would fail
+        syscall(SYS_renameat2, dir_fd, from, dir_fd, to, RENAME_EXCHANGE);
+        return error_number;
+    }
+    return renameat(dir_fd, from, dir_fd, to) == 0 ? 0 : errno;
+}
+
 }  // namespace
 
 std::string OutputDirectory::shown(std::string_view name) const {
@@ -105,8 +124,8 @@ bool OutputFile::publish_replacing(const std::string& name) {
         discard();
         return false;
     }
-    if (renameat(dir_.fd, temp_name_.c_str(), dir_.fd, name.c_str()) != 0) {
-        error_ = "cannot write " + dir_.shown(name) + ": " + std::strerror(errno);
+    if (const int error_number = rename_replacing(dir_.fd, temp_name_.c_str(), name.c_str()); error_number != 0) {
+        error_ = "cannot write " + dir_.shown(name) + ": " + std::strerror(error_number);
         discard();
         return false;
     }
@@ -158,11 +177,10 @@ std::string link_replacing(const OutputDirectory& dir, const std::string& existi
     const std::string temp = ".pyitt-link-" + std::to_string(getpid()) + "-" + std::to_string(sequence++);
     if (linkat(dir.fd, existing.c_str(), dir.fd, temp.c_str(), 0) != 0)
         return "cannot name " + dir.shown(existing) + " " + name + ": " + std::strerror(errno);
-    const int renamed = renameat(dir.fd, temp.c_str(), dir.fd, name.c_str());
-    const int error_number = errno;
+    const int error_number = rename_replacing(dir.fd, temp.c_str(), name.c_str());
     // Also after a rename: onto a name that is already this file, rename(2) does nothing.
     unlinkat(dir.fd, temp.c_str(), 0);
-    if (renamed != 0) return "cannot write " + dir.shown(name) + ": " + std::strerror(error_number);
+    if (error_number != 0) return "cannot write " + dir.shown(name) + ": " + std::strerror(error_number);
     return {};
 }
 

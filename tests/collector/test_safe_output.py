@@ -111,6 +111,37 @@ def test_links_planted_at_every_output_name_are_never_written_through(run_host, 
     assert leftovers(out) == []
 
 
+def test_a_rerun_replaces_the_merged_files_whole_and_a_planted_directory_stays(run_host):
+    # The merged names are replaced by exchanging the new file in (no flush of it, as a rename over
+    # the old one costs on ext4) and removing the old one: each must hold the new run's output, no
+    # temporary may be left, and a directory where a file goes is neither replaced nor moved.
+    program = """
+    import os
+    def work():
+        return os.getpid()
+    work()
+    """
+    first, out = run_host(["-R", "^work$"], program)
+    assert first.returncode == 0, first.stderr
+    second, _ = run_host(["-R", "^work$"], program)
+    assert second.returncode == 0, second.stderr
+    pids = sorted(int(p.name[len("summary-"):-len(".txt")]) for p in out.glob("summary-*.txt"))
+    assert len(pids) == 2
+    newest = max(pids, key=lambda pid: (out / f"summary-{pid}.txt").stat().st_mtime_ns)
+    for merged, own in (("summary.txt", f"summary-{newest}.txt"), ("stacks.txt", f"stacks-{newest}.txt"),
+                        ("flamegraph.html", f"flamegraph-{newest}.html"), ("trace.json", f"trace-{newest}.json")):
+        assert (out / merged).read_bytes() == (out / own).read_bytes(), merged
+    assert counted(json.loads((out / "trace.json").read_text()))["work"] == 1
+    assert leftovers(out) == []
+    (out / "stacks.txt").unlink()
+    (out / "stacks.txt").mkdir()
+    (out / "stacks.txt" / "keep").write_text("kept\n")
+    third, _ = run_host(["-R", "^work$"], program)
+    assert (out / "stacks.txt" / "keep").read_text() == "kept\n"
+    assert "stacks.txt" in third.stderr, third.stderr
+    assert leftovers(out) == []
+
+
 # ---- 2. cut traces ----
 
 CUT_PROGRAM = """
