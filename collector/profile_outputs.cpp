@@ -2,6 +2,8 @@
 
 #include <fmt/format.h>
 
+#include <tuple>
+
 #include "flamegraph/frame_tree.h"
 
 namespace pyitt::collector {
@@ -44,10 +46,16 @@ ProfileFiles publish_profile(const OutputDirectory& dir, const ProfileTexts& tex
     return names;
 }
 
-bool publish_run_profile(const OutputDirectory& dir, const ProfileTexts& texts, std::string& error) {
-    const std::pair<const char*, const std::string*> files[] = {
-        {"summary.txt", &texts.summary}, {"stacks.txt", &texts.stacks}, {"flamegraph.html", &texts.flamegraph}};
-    for (const auto& [name, text] : files) {
+bool publish_run_profile(const OutputDirectory& dir, const ProfileTexts& texts, std::string& error,
+                         const ProfileFiles* same_texts) {
+    const ProfileFiles none;
+    const ProfileFiles& same = same_texts != nullptr ? *same_texts : none;
+    const std::tuple<const char*, const std::string*, const std::string*> files[] = {
+        {"summary.txt", &texts.summary, &same.summary},
+        {"stacks.txt", &texts.stacks, &same.stacks},
+        {"flamegraph.html", &texts.flamegraph, &same.flamegraph}};
+    for (const auto& [name, text, written] : files) {
+        if (!written->empty() && link_replacing(dir, *written, name).empty()) continue;
         OutputFile file(dir);
         if (!write_all(file, *text) || !file.publish_replacing(name)) {
             error = file.error().empty() ? std::string("cannot write ") + name : file.error();

@@ -30,7 +30,10 @@ struct ProfileFiles {
 // Per-process names, from `index` on (the trace's index, so that the files of one image go together).
 ProfileFiles publish_profile(const OutputDirectory& dir, const ProfileTexts& texts, pid_t pid, int index);
 // summary.txt, stacks.txt, flamegraph.html, replacing those of an earlier run. False: error says why.
-bool publish_run_profile(const OutputDirectory& dir, const ProfileTexts& texts, std::string& error);
+// With the files publish_profile wrote of these very texts (a process alone in its run), each is a
+// hard link to its file, as the run's trace is to the process's: creating a file costs more.
+bool publish_run_profile(const OutputDirectory& dir, const ProfileTexts& texts, std::string& error,
+                         const ProfileFiles* same_texts = nullptr);
 
 inline constexpr const char* kStacksUnit = "ns";  // stacks files weigh frames by exclusive nanoseconds
 

@@ -502,6 +502,7 @@ WriteResult write_outputs(const OutputDirectory& dir, std::uint64_t end_ticks) {
     result.profile = profile_texts(summary, pid, wall_ns, result.events, identity.name, std::max(index, 1));
     ProfileFiles files = publish_profile(dir, result.profile, pid, std::max(index, 1));
     result.summary_name = files.summary;
+    result.profile_files = files;
     if (result.error.empty()) result.error = files.error;
     return result;
 }

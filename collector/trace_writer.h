@@ -14,6 +14,7 @@ struct WriteResult {
     unsigned long long events = 0;  // trace events recorded (metadata "M" not counted), even if unwritten
     std::string trace_name, summary_name;  // in the output directory; empty: not written
     ProfileTexts profile;                  // the summary, its brief for stderr, stacks and flame graph
+    ProfileFiles profile_files;            // where publish_profile put them
     std::string error;  // first failure, for the one-line warning
 };
 
