@@ -38,6 +38,7 @@ struct FinishState {
     unsigned long long events = 0;
     std::string trace_path, summary_path;  // empty: not written
     ProfileTexts profile;  // this process's summary texts, stacks and flame graph
+    ProfileFiles profile_files;  // and their files
     std::string brief;     // the bounded summary for stderr: this process's, or the run's once merged
     std::string trace_name;                // in the output directory
 };
@@ -61,6 +62,7 @@ struct Identity {
     ProcessIdentity identity;
     OutputDirectory marker_dir;
     std::string marker_name;  // unfinished-<pid>.txt, removed once the trace is written
+    bool marker_awaits_name = false;  // written when the host names the process (PYITT_MARKER_AWAITS_NAME)
 };
 Identity& identity_state() {
     static Identity* s = new Identity();
@@ -97,8 +99,17 @@ void mark_unfinished() {
     id.identity.run_id = run != nullptr ? run : "";
     id.identity.parent_pid = static_cast<long>(getppid());
     id.marker_name.clear();
+    id.marker_awaits_name = false;
     if (id.identity.run_id.empty()) return;  // not under pyitt-host: nobody merges
     id.marker_dir = descriptor_reserve().directory(output_dir());
+    // The host loading us names the process right after: one marker then, not one and a rewrite
+    // (files cost a start more than anything else the collector does). Only at load: a forked
+    // child's marker is written at once.
+    const char* awaits = std::getenv("PYITT_MARKER_AWAITS_NAME");
+    if (awaits != nullptr && *awaits == '1') {
+        id.marker_awaits_name = true;
+        return;
+    }
     write_marker(id);
 }
 
@@ -109,6 +120,7 @@ void clear_unfinished_mark() {
     std::lock_guard lock(id.mutex);
     if (!id.marker_name.empty()) unlinkat(id.marker_dir.fd, id.marker_name.c_str(), 0);
     id.marker_name.clear();
+    id.marker_awaits_name = false;
 }
 
 // Lock order, here and everywhere: finish, thread buffers, objects (warnings and the descriptor
@@ -138,6 +150,7 @@ void child_after_fork() {
     s.trace_name.clear();
     s.summary_path.clear();
     s.profile = ProfileTexts();
+    s.profile_files = ProfileFiles();
     s.brief.clear();
     s.mutex.unlock();
     g_warnings = new Warnings();  // the child may warn again, in its own name
@@ -249,6 +262,7 @@ unsigned long long finish() {
     s.trace_name = r.trace_name;
     if (!r.summary_name.empty()) s.summary_path = dir.shown(r.summary_name);
     s.profile = std::move(r.profile);
+    s.profile_files = std::move(r.profile_files);
     s.brief = s.profile.brief;
     const bool trace_ok = !r.trace_name.empty();
     if (trace_ok) clear_unfinished_mark();
@@ -302,7 +316,8 @@ PYITT_COLLECTOR_EXPORT void pyitt_collector_set_process_name(const char* name) {
     auto& id = pyitt::collector::identity_state();
     std::lock_guard lock(id.mutex);
     id.identity.name = name != nullptr ? name : "";
-    if (!id.marker_name.empty()) pyitt::collector::write_marker(id);
+    if (!id.marker_name.empty() || id.marker_awaits_name) pyitt::collector::write_marker(id);
+    id.marker_awaits_name = false;
 }
 
 PYITT_COLLECTOR_EXPORT const char* pyitt_collector_trace_path(void) {
@@ -329,7 +344,7 @@ PYITT_COLLECTOR_EXPORT int pyitt_collector_publish_run_profile(void) {
     std::lock_guard lock(s.mutex);
     if (!s.done || s.profile.summary.empty()) return 0;
     std::string error;
-    if (publish_run_profile(descriptor_reserve().directory(output_dir()), s.profile, error)) {
+    if (publish_run_profile(descriptor_reserve().directory(output_dir()), s.profile, error, &s.profile_files)) {
         s.brief = s.profile.run_brief;
         return 1;
     }

@@ -213,7 +213,11 @@ int main(int argc, char** argv) {
                                ~AtProgramStart() { stop_deferring_ending_signals(); }
                            } at_program_start;
                            pyitt::instrument::ModulesImportedForItself own_imports;
+                           // Named right below (name_this_process): the collector writes its
+                           // unfinished-<pid>.txt marker once, then, not at load and again.
+                           if (instrumented) ::setenv("PYITT_MARKER_AWAITS_NAME", "1", 1);
                            g_session->start();
+                           ::unsetenv("PYITT_MARKER_AWAITS_NAME");
                            if (run_started_here && g_session->output_dir().empty()) {
                                remove_run_files_on_ending_signals();
                            }
