@@ -3,6 +3,7 @@
 #include <fmt/chrono.h>
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <chrono>
 #include <csignal>
@@ -13,6 +14,7 @@
 #include <optional>
 #include <string_view>
 #include <system_error>
+#include <dirent.h>
 #include <pwd.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -100,15 +102,31 @@ std::string prepare_output_dir(const std::string& requested, const char* given_b
 }
 
 // trace-<pid>.<ext> and unfinished-<pid>.txt: the processes that recorded into the directory.
-int count_process_files(const std::string& dir) {
-    int count = 0;
-    std::error_code error;
-    for (const auto& entry : fs::directory_iterator(dir, error)) {
-        const std::string name = entry.path().filename().string();
-        if (name.rfind("trace-", 0) == 0 && (entry.path().extension() == ".json" || name.find(".perfetto-trace") != std::string::npos)) ++count;
-        if (name.rfind("unfinished-", 0) == 0 && entry.path().extension() == ".txt") ++count;
+// The names of the processes' files (traces, markers) in dir, sorted. readdir, not
+// std::filesystem (thousands of instructions an entry), as a directory may hold many runs.
+std::vector<std::string> process_files(const std::string& dir) {
+    std::vector<std::string> names;
+    DIR* stream = dir.empty() ? nullptr : ::opendir(dir.c_str());
+    if (stream == nullptr) return names;
+    while (const dirent* entry = ::readdir(stream)) {
+        const std::string_view name(entry->d_name);
+        const bool trace = name.starts_with("trace-") &&
+                           (name.ends_with(".json") || name.find(".perfetto-trace") != std::string_view::npos);
+        const bool marker = name.starts_with("unfinished-") && name.ends_with(".txt");
+        if (trace || marker) names.emplace_back(name);
     }
-    return count;
+    ::closedir(stream);
+    std::sort(names.begin(), names.end());
+    return names;
+}
+
+bool is_own_file(const std::string& name, long pid) {
+    for (const char* stem : {"trace-", "unfinished-"}) {
+        const std::string prefix = stem + std::to_string(pid);
+        if (name.rfind(prefix, 0) == 0 && name.size() > prefix.size() && (name[prefix.size()] == '.' || name[prefix.size()] == '-'))
+            return true;
+    }
+    return false;
 }
 
 template <class Fn>
@@ -242,6 +260,12 @@ void Session::start() {
     if (std::getenv(kCollectorVariable) == nullptr) return;
     pyitt::itt::initialize();
     if (!uses_builtin_collector_) return;
+    if (!is_child_ || reports_the_run_) {
+        files_before_ = process_files(output_dir_);
+        const long pid = ::getpid();
+        std::erase_if(files_before_, [pid](const std::string& name) { return is_own_file(name, pid); });
+        files_before_taken_ = true;
+    }
     // SIGTERM (how a pool ends its workers, and how a batch system ends a job), SIGHUP and the rest
     // write the trace, then the process dies of its signal as under python: from the
     // collection-control thread, since the main thread may be waiting in C where no Python signal
@@ -289,7 +313,13 @@ void Session::report() {
     }
     const char* trace = nullptr;
     if (auto* trace_path = collector_function<const char*()>("pyitt_collector_trace_path")) trace = trace_path();
-    if (trace != nullptr && count_process_files(output_dir_) > 1 && report_run(events, trace)) return;
+    // Only files that were not there as the run started (a directory of many earlier runs costs a
+    // merge reading each of them): this process's own, and its children's if any.
+    int new_files = 0;
+    for (const std::string& name : process_files(output_dir_)) {
+        if (!files_before_taken_ || !std::binary_search(files_before_.begin(), files_before_.end(), name)) ++new_files;
+    }
+    if (trace != nullptr && new_files > 1 && report_run(events, trace)) return;
     // Alone in its run: its own summary, stacks and flame graph are the run's.
     bool run_profile = false;
     if (auto* publish = collector_function<int()>("pyitt_collector_publish_run_profile")) run_profile = publish() != 0;

@@ -57,6 +57,10 @@ private:
     bool reports_the_run_ = false;
     bool run_goes_on_ = false;  // exec'ing into the run's next image
     long started_pid_ = 0;
+    // The processes' files (trace-*, unfinished-*) in the output directory as the run started here,
+    // but this pid's (an exec'd image's): only a file beyond them is a child's, worth a merge.
+    std::vector<std::string> files_before_;
+    bool files_before_taken_ = false;
     std::string output_dir_;
     bool output_dir_given_absolute_ = false;  // shown absolute, as the user gave it
     bool quiet_ = false;                      // --quiet: no summary on stderr
