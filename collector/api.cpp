@@ -151,10 +151,13 @@ void record_metadata(Kind kind, const abi::Domain* domain, const abi::Id* id, in
     commit(1 + slots);
 }
 
+// Pause, resume, detach: the time is read where the change is logged for the background converter.
 void record_mark(Kind kind, int scope) {
-    const std::uint64_t ts = now_ticks();
     if (stopped()) return;
-    record_plain(kind, ts, static_cast<std::uint16_t>(scope), nullptr, 0);
+    Record* r = reserve(1);
+    if (r == nullptr) return;
+    fill(r, log_collection_change(kind), kind, static_cast<std::uint16_t>(scope), 0, nullptr, 0);
+    commit(1);
 }
 
 }  // namespace

@@ -1,5 +1,6 @@
 #include "chunk_deflater.h"
 
+#include <unistd.h>
 #include <zlib.h>
 
 #include <cerrno>
@@ -16,6 +17,7 @@ constexpr std::size_t kInFlightPerWorker = 2;
 }  // namespace
 
 ChunkDeflater::ChunkDeflater(std::FILE* file) : file_(file), ok_(file != nullptr) {}
+ChunkDeflater::ChunkDeflater(int fd) : fd_(fd), ok_(fd >= 0) {}
 
 void ChunkDeflater::start_workers() {
     // One worker per core: the encoding thread gives its core up while it waits on them. At exit
@@ -135,9 +137,23 @@ void ChunkDeflater::write_plain(const std::string& bytes) {
 }
 
 void ChunkDeflater::write(const std::string& bytes) {
-    if (ok_ && std::fwrite(bytes.data(), 1, bytes.size(), file_) != bytes.size()) {
-        ok_ = false;
-        error_number_ = errno;
+    if (!ok_) return;
+    if (file_ != nullptr) {
+        if (std::fwrite(bytes.data(), 1, bytes.size(), file_) != bytes.size()) {
+            ok_ = false;
+            error_number_ = errno;
+        }
+        return;
+    }
+    for (std::size_t done = 0; done < bytes.size();) {
+        const ssize_t n = ::write(fd_, bytes.data() + done, bytes.size() - done);
+        if (n < 0 && errno == EINTR) continue;
+        if (n <= 0) {
+            ok_ = false;
+            error_number_ = n < 0 ? errno : EIO;
+            return;
+        }
+        done += static_cast<std::size_t>(n);
     }
 }
 

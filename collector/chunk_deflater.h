@@ -17,6 +17,7 @@ namespace pyitt::collector {
 class ChunkDeflater {
 public:
     explicit ChunkDeflater(std::FILE* file);
+    explicit ChunkDeflater(int fd);  // write(2) straight to the descriptor
     ~ChunkDeflater();  // finish() if not called
     ChunkDeflater(const ChunkDeflater&) = delete;
     ChunkDeflater& operator=(const ChunkDeflater&) = delete;
@@ -44,7 +45,8 @@ private:
     void write_done_front(bool wait);
     void write(const std::string& bytes);
 
-    std::FILE* file_;
+    std::FILE* file_ = nullptr;
+    int fd_ = -1;
     bool ok_;
     int error_number_ = 0;
     std::mutex mutex_;

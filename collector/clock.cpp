@@ -4,6 +4,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <algorithm>
 
 namespace pyitt::collector {
 
@@ -60,21 +61,51 @@ void clock_init() {
     g_clock_uses_tsc.store(want_tsc && cpu_has_invariant_tsc(), std::memory_order_release);
 }
 
-TickConverter::TickConverter() : tsc_(g_clock_uses_tsc.load(std::memory_order_acquire)), tick0_(0), ns0_(0), ns_per_tick_(1.0) {
-    if (!tsc_) return;
-    Anchor a1 = take_anchor();
-    tick0_ = g_anchor0.tsc;
-    ns0_ = g_anchor0.ns;
-    // The anchors' error (tens of ns) divided by the run's length is the rate error: 1e-5 after 10 ms.
-    if (a1.tsc > g_anchor0.tsc && a1.ns > g_anchor0.ns)
-        ns_per_tick_ = static_cast<double>(a1.ns - g_anchor0.ns) / static_cast<double>(a1.tsc - g_anchor0.tsc);
+TickConverter::TickConverter() : TickConverter(true) {}
+
+TickConverter::TickConverter(bool take_anchor_now) : tsc_(g_clock_uses_tsc.load(std::memory_order_acquire)) {
+    segments_.push_back({g_anchor0.tsc, g_anchor0.ns, 1.0});
+    last_anchor_tick_ = converted_until_ = g_anchor0.tsc;
+    if (take_anchor_now) advance(true);
 }
 
-std::uint64_t TickConverter::to_ns(std::uint64_t ticks) const {
-    if (!tsc_) return ticks;
-    // Signed offset: a thread may have read the TSC a hair before the load anchor was taken.
-    double delta = static_cast<double>(static_cast<std::int64_t>(ticks - tick0_)) * ns_per_tick_;
-    return static_cast<std::uint64_t>(static_cast<std::int64_t>(ns0_) + static_cast<std::int64_t>(delta));
+void TickConverter::advance(bool final) {
+    if (!tsc_) return;
+    // 10 ms at 1-5 GHz: an anchor's error (tens of ns) then moves a rate by a few parts in a million.
+    constexpr std::uint64_t kMinAnchorGap = 20'000'000;
+    const std::uint64_t now = __rdtsc();
+    if (!final && rate_known_ && now - last_anchor_tick_ < kMinAnchorGap) {
+        converted_until_ = std::max(converted_until_, now);
+        return;
+    }
+    const Anchor a = take_anchor();
+    if (!rate_known_) {
+        // The first segment, from the load anchor: today's two-anchor conversion when it is the only one.
+        Segment& first = segments_.front();
+        if (a.tsc > first.tick && a.ns > first.ns)
+            first.ns_per_tick = static_cast<double>(a.ns - first.ns) / static_cast<double>(a.tsc - first.tick);
+        rate_known_ = true;
+    } else {
+        // From where converted records already put the map, to this anchor.
+        const std::uint64_t start = converted_until_;
+        const std::uint64_t start_ns = to_ns(start);
+        if (a.tsc > start && a.ns > start_ns)
+            segments_.push_back({start, start_ns, static_cast<double>(a.ns - start_ns) / static_cast<double>(a.tsc - start)});
+    }
+    last_anchor_tick_ = a.tsc;
+    converted_until_ = std::max(converted_until_, std::max(a.tsc, now));
+}
+
+const TickConverter::Segment* TickConverter::find(std::uint64_t ticks) const {
+    // The last segment starting at or before ticks (the first one for ticks before the load).
+    std::size_t lo = 0, hi = segments_.size();
+    while (hi - lo > 1) {
+        const std::size_t mid = (lo + hi) / 2;
+        if (segments_[mid].tick <= ticks) lo = mid;
+        else hi = mid;
+    }
+    cached_ = lo;
+    return &segments_[lo];
 }
 
 }  // namespace pyitt::collector

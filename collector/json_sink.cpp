@@ -54,6 +54,8 @@ public:
                            pid_, process.tsc ? "tsc" : "monotonic", json_quote(process.run_id)));
     }
 
+    void add_threads(const std::vector<pid_t>& tids) override { tids_ = tids; }
+
     void task_begin(std::size_t, std::uint64_t, const Name*, const Name*) override {}
 
     void task_end(std::size_t thread, std::uint64_t begin_ns, std::uint64_t end_ns, const Name* domain, const Name* name,

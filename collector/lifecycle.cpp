@@ -251,9 +251,13 @@ unsigned long long finish() {
     if (const char* stats = std::getenv("PYITT_COLLECTOR_STATS"); stats != nullptr && *stats == '1') {
         // For benchmarks (tests/bench/trace_bench.py): what writing the trace and summary cost.
         const std::uint64_t took = monotonic_ns() - write_start;
-        char line[160];
-        const int n = std::snprintf(line, sizeof line, "pyitt-collector: stats: wrote %llu events in %.3f ms (%.1f ns/event)\n",
-                                    r.events, took / 1e6, r.events != 0 ? static_cast<double>(took) / r.events : 0.0);
+        char line[320];
+        const int n = std::snprintf(line, sizeof line,
+                                    "pyitt-collector: stats: wrote %llu events in %.3f ms (%.1f ns/event) at exit; "
+                                    "converted %llu records while running in %.3f ms of CPU (%.1f ns/record)\n",
+                                    r.events, took / 1e6, r.events != 0 ? static_cast<double>(took) / r.events : 0.0,
+                                    r.background_records, r.background_cpu_ns / 1e6,
+                                    r.background_records != 0 ? static_cast<double>(r.background_cpu_ns) / r.background_records : 0.0);
         ssize_t ignored = write(STDERR_FILENO, line, static_cast<std::size_t>(n));
         (void)ignored;
     }

@@ -62,16 +62,21 @@ std::string message(std::uint32_t field, const std::string& body) {
 class PerfettoSink final : public TraceSink {
 public:
     explicit PerfettoSink(std::FILE* f) : deflater_(f), chunk_(kChunkBytes + kSmallRoom, '\0') {}
+    explicit PerfettoSink(int fd) : deflater_(fd), chunk_(kChunkBytes + kSmallRoom, '\0') {}
+
+    void add_threads(const std::vector<pid_t>& tids) override {
+        for (std::size_t i = sequences_.size(); i < tids.size(); ++i) {
+            Sequence& s = sequences_.emplace_back();
+            s.id = kProcessSequence + 1 + i;
+            s.tid = tids[i];
+            s.uuid = process_uuid_ | static_cast<std::uint32_t>(tids[i]);
+        }
+    }
 
     void begin(const ProcessInfo& process, const std::vector<pid_t>& tids) override {
         process_ = process;
         process_uuid_ = std::uint64_t(static_cast<std::uint32_t>(process.pid)) << 32;
-        sequences_.resize(tids.size());
-        for (std::size_t i = 0; i < tids.size(); ++i) {
-            sequences_[i].id = kProcessSequence + 1 + i;
-            sequences_[i].tid = tids[i];
-            sequences_[i].uuid = process_uuid_ | static_cast<std::uint32_t>(tids[i]);
-        }
+        add_threads(tids);
         // First, uncompressed: who wrote this (the merge decides on the run before any event), and
         // the clocks: MONOTONIC, which every timestamp is in, against BOOTTIME, Perfetto's default.
         std::string clocks;
@@ -187,6 +192,7 @@ public:
     }
 
     void end(const ProcessTrailer& t) override {
+        if (!t.process_name.empty()) process_.name = t.process_name;
         if (used_ != 0) {
             chunk_.resize(used_);
             deflater_.submit(std::move(chunk_));
@@ -420,5 +426,6 @@ private:
 }  // namespace
 
 std::unique_ptr<TraceSink> make_perfetto_sink(std::FILE* file) { return std::make_unique<PerfettoSink>(file); }
+std::unique_ptr<TraceSink> make_perfetto_sink(int fd) { return std::make_unique<PerfettoSink>(fd); }
 
 }  // namespace pyitt::collector

@@ -15,6 +15,7 @@
 #include <mutex>
 #include <thread>
 
+#include "background_converter.h"
 #include "clock.h"
 #include "lifecycle.h"
 
@@ -62,6 +63,7 @@ struct SpillJob {
     Record* recs;
     std::uint32_t count;
     std::uint64_t offset;
+    bool convert;  // to the background converter, not to disk (offset unused)
 };
 
 // Guards the thread table, the spill file and the writer queue. Taken only when a thread starts, fills
@@ -72,6 +74,10 @@ std::atomic<std::uint32_t> g_buffer_records{32768};  // set at load, read by any
 int g_spill_fd = -1;
 bool g_spill_failed = false;
 std::uint64_t g_spill_end = 0;
+bool g_convert = false;  // Perfetto format: full buffers go to the background converter
+std::vector<CollectionChange>* g_changes = new std::vector<CollectionChange>();
+BackgroundTrace* g_background = nullptr;  // made by the writer at its first conversion
+bool g_background_failed = false;
 
 // The writer's state. Heap objects, replaced (not destroyed) in a forked child: the parent's writer
 // thread does not exist there, and its condition variables may look waited on.
@@ -81,6 +87,7 @@ struct Writer {
     bool started = false;
     bool failed_to_start = false;
     std::condition_variable work, idle;
+    std::condition_variable returned;  // a thread's array is back from the converter
 };
 Writer* g_writer = new Writer();
 
@@ -88,7 +95,7 @@ pid_t current_tid() { return static_cast<pid_t>(syscall(SYS_gettid)); }
 
 // An unlinked file in the output directory (else $TMPDIR or /tmp): nothing is left behind even if the
 // process is killed, and the records stay on disk rather than in (tmpfs) memory when possible.
-int open_spill_file() {
+int open_spill_file_in_output_dir() {
     std::string candidates[3] = {output_dir(), "", "/tmp"};
     if (const char* t = std::getenv("TMPDIR")) candidates[1] = t;
     for (std::string& dir : candidates) {
@@ -127,6 +134,44 @@ void keep_in_memory_locked(std::uint32_t thread, std::uint64_t offset, Record* r
                                  "); keeping events in memory");
 }
 
+// A full buffer to the converter, made at the first one. Without a converter the buffer is spilled
+// instead, in its place in its thread's order (its thread has no other array with the writer).
+// Called with the lock, returns without it (false: the spill write failed, the caller keeps it in memory).
+bool convert_job(std::unique_lock<std::mutex>& lock, SpillJob& job) {
+    if (g_background == nullptr && !g_background_failed) {
+        g_background = BackgroundTrace::start();
+        g_background_failed = g_background == nullptr;
+        if (g_background_failed) warn_once("background", "cannot convert the trace while the program runs; converting it at exit");
+    }
+    if (g_background == nullptr) {
+        if (g_spill_fd < 0 && !g_spill_failed) {
+            g_spill_fd = open_spill_file_in_output_dir();
+            g_spill_failed = g_spill_fd < 0;
+        }
+        const std::size_t bytes = std::size_t{job.count} * sizeof(Record);
+        if (g_spill_fd < 0) {
+            (*g_threads)[job.thread].chunks.push_back({0, job.count, job.recs});
+            job.recs = nullptr;  // kept as the chunk: not returned, not freed
+            lock.unlock();
+            return true;
+        }
+        job.offset = g_spill_end;
+        g_spill_end += bytes;
+        (*g_threads)[job.thread].chunks.push_back({job.offset, job.count, nullptr});
+        const int fd = g_spill_fd;
+        lock.unlock();
+        return write_all(fd, job.recs, bytes, job.offset);
+    }
+    std::vector<pid_t> tids;
+    tids.reserve(g_threads->size());
+    for (const ThreadEntry& e : *g_threads) tids.push_back(e.tid);
+    g_background->catch_up(tids, *g_changes);
+    BackgroundTrace* trace = g_background;
+    lock.unlock();
+    trace->convert(job.thread, job.recs, job.count);
+    return true;
+}
+
 void writer_main() {
     pthread_setname_np(pthread_self(), "pyitt-spill");
     std::unique_lock lock(g_mutex);
@@ -135,17 +180,25 @@ void writer_main() {
         w->work.wait(lock, [w] { return !w->queue.empty(); });
         SpillJob job = w->queue.front();
         w->queue.pop_front();
-        const int fd = g_spill_fd;
-        lock.unlock();
-        const bool ok = write_all(fd, job.recs, std::size_t{job.count} * sizeof(Record), job.offset);
+        bool ok;
+        if (job.convert) {
+            ok = convert_job(lock, job);
+        } else {
+            const int fd = g_spill_fd;
+            lock.unlock();
+            ok = write_all(fd, job.recs, std::size_t{job.count} * sizeof(Record), job.offset);
+        }
         lock.lock();
+        if (ThreadBuffer* b = (*g_threads)[job.thread].live) b->in_flight = false;
         if (!ok) {
             keep_in_memory_locked(job.thread, job.offset, job.recs);
+        } else if (job.recs == nullptr) {
         } else if (ThreadBuffer* b = (*g_threads)[job.thread].live; b != nullptr && b->spare == nullptr) {
             b->spare = job.recs;  // back to its thread as the next array to fill
         } else {
             std::free(job.recs);
         }
+        w->returned.notify_all();
         if (--w->in_flight == 0) w->idle.notify_all();
     }
 }
@@ -168,15 +221,33 @@ bool writer_ready_locked() {
     return w->started;
 }
 
-// Moves the buffer's records into a chunk of the spill file (by the writer thread when it has handed
-// back our other array, else right here), or into memory when there is no spill file. Caller holds
-// g_mutex. After it the buffer is empty.
-void flush_locked(std::uint32_t thread, ThreadBuffer* b) {
+// Moves the buffer's records to the background converter (waiting, if it still converts this
+// thread's other array, until it is back), or into a chunk of the spill file (by the writer thread
+// when it has handed back our other array, else right here), or into memory when there is no spill
+// file. Caller holds g_mutex in `lock`. After it the buffer is empty, unless recording stopped while
+// it waited (false: the records stay in the live buffer, for the exit).
+bool flush_locked(std::unique_lock<std::mutex>& lock, std::uint32_t thread, ThreadBuffer* b) {
     std::uint32_t count = b->pos.load(std::memory_order_relaxed);
-    if (count == 0) return;
+    if (count == 0) return true;
+    if (g_convert && !g_background_failed && writer_ready_locked()) {
+        Writer* w = g_writer;
+        w->returned.wait(lock, [b] { return !b->in_flight || g_mode.load() == kStopped; });
+        if (b->in_flight) return false;
+        w->queue.push_back({thread, b->recs, count, 0, true});
+        ++w->in_flight;
+        b->in_flight = true;
+        w->work.notify_one();
+        Record* next = b->spare;
+        b->spare = nullptr;
+        if (next == nullptr) next = static_cast<Record*>(std::malloc(std::size_t{b->cap} * sizeof(Record)));
+        if (next == nullptr) b->cap = 0;  // out of memory: this thread records nothing more
+        b->recs = next;
+        b->pos.store(0, std::memory_order_release);
+        return true;
+    }
     ThreadEntry& entry = (*g_threads)[thread];
     if (g_spill_fd < 0 && !g_spill_failed) {
-        g_spill_fd = open_spill_file();
+        g_spill_fd = open_spill_file_in_output_dir();
         g_spill_failed = g_spill_fd < 0;
         if (g_spill_failed) warn_once("spill", "cannot create a spill file; keeping all events in memory");
     }
@@ -187,8 +258,9 @@ void flush_locked(std::uint32_t thread, ThreadBuffer* b) {
         g_spill_end += bytes;
         entry.chunks.push_back({offset, count, nullptr});
         if (b->spare != nullptr && writer_ready_locked()) {
-            g_writer->queue.push_back({thread, b->recs, count, offset});
+            g_writer->queue.push_back({thread, b->recs, count, offset, false});
             ++g_writer->in_flight;
+            b->in_flight = true;
             g_writer->work.notify_one();
             next = b->spare;
             b->spare = nullptr;
@@ -206,6 +278,7 @@ void flush_locked(std::uint32_t thread, ThreadBuffer* b) {
     }
     b->recs = next;
     b->pos.store(0, std::memory_order_release);
+    return true;
 }
 
 // Small remainders of exited threads stay in memory up to this total: a short program with a few threads
@@ -218,7 +291,7 @@ std::uint64_t g_retained_bytes = 0;
 // cost little memory.
 void retire(ThreadBuffer* b) {
     const std::int64_t cpu_ns = cpu_ns_of(CLOCK_THREAD_CPUTIME_ID);
-    std::lock_guard lock(g_mutex);
+    std::unique_lock lock(g_mutex);
     (*g_threads)[b->index].cpu_ns = cpu_since_start(cpu_ns, (*g_threads)[b->index]);
     (*g_threads)[b->index].end_ticks = now_ticks();
     if (g_mode.load() == kStopped) return;  // the writer may be reading it: leak, the process is ending
@@ -231,8 +304,8 @@ void retire(ThreadBuffer* b) {
         std::memcpy(copy, b->recs, bytes);
         (*g_threads)[b->index].chunks.push_back({0, count, copy});
         g_retained_bytes += bytes;
-    } else {
-        flush_locked(b->index, b);
+    } else if (!flush_locked(lock, b->index, b)) {
+        return;  // stopped while it waited: the exit reads the live buffer, leave it
     }
     (*g_threads)[b->index].live = nullptr;  // an array still with the spill writer is freed by it
     std::free(b->recs);
@@ -259,7 +332,7 @@ ThreadBuffer* create_buffer() {
         std::free(spare);
         return nullptr;
     }
-    auto* b = new ThreadBuffer{recs, records, {0}, 0, 0, false, spare, nullptr};
+    auto* b = new ThreadBuffer{recs, records, {0}, 0, 0, false, spare, false, nullptr};
     const std::int64_t cpu_at_start_ns = cpu_ns_of(CLOCK_THREAD_CPUTIME_ID);
     const std::uint64_t start_ticks = now_ticks();
     {
@@ -291,6 +364,8 @@ ThreadBuffer* create_buffer() {
 }  // namespace
 
 void buffers_init() {
+    const char* background = std::getenv("PYITT_COLLECTOR_BACKGROUND");
+    g_convert = !trace_settings().json && (background == nullptr || std::strcmp(background, "0") != 0);
     if (const char* v = std::getenv("PYITT_COLLECTOR_BUFFER_EVENTS")) {
         long n = std::strtol(v, nullptr, 10);
         // A group (record + payload of kMaxPayloadBytes) must always fit in one buffer.
@@ -321,10 +396,10 @@ Record* reserve_slow(std::uint32_t slots) {
     ThreadBuffer* b = thread_buffer();
     if (b == nullptr || b->ignored) return nullptr;
     if (b->pos.load(std::memory_order_relaxed) + slots > b->cap) {
-        std::lock_guard lock(g_mutex);
+        std::unique_lock lock(g_mutex);
         // Re-checked under the lock: once the writer runs, no buffer may be rewound under its feet.
         if (g_mode.load() == kStopped) return nullptr;
-        flush_locked(b->index, b);
+        if (!flush_locked(lock, b->index, b)) return nullptr;
         if (slots > b->cap) return nullptr;
     }
     return b->recs + b->pos.load(std::memory_order_relaxed);
@@ -333,6 +408,7 @@ Record* reserve_slow(std::uint32_t slots) {
 std::vector<ThreadSnapshot> snapshot_threads() {
     std::unique_lock lock(g_mutex);
     g_writer->idle.wait(lock, [] { return g_writer->in_flight == 0; });
+    g_writer->returned.notify_all();  // threads waiting to hand a buffer over see that recording stopped
     std::vector<ThreadSnapshot> out;
     out.reserve(g_threads->size());
     for (std::uint32_t i = 0; i < g_threads->size(); ++i) {
@@ -346,6 +422,38 @@ std::vector<ThreadSnapshot> snapshot_threads() {
         out.push_back(std::move(s));
     }
     return out;
+}
+
+std::uint64_t log_collection_change(Kind kind) {
+    std::lock_guard lock(g_mutex);
+    const std::uint64_t ticks = now_ticks();
+    g_changes->push_back({kind, ticks});
+    return ticks;
+}
+
+BackgroundTrace* background_trace() {
+    std::lock_guard lock(g_mutex);
+    return g_background;
+}
+
+int open_scratch_file() { return open_spill_file_in_output_dir(); }
+
+Chunk spill_records(const Record* recs, std::uint32_t count) {
+    const std::size_t bytes = std::size_t{count} * sizeof(Record);
+    std::unique_lock lock(g_mutex);
+    if (g_spill_fd < 0 && !g_spill_failed) {
+        g_spill_fd = open_spill_file_in_output_dir();
+        g_spill_failed = g_spill_fd < 0;
+    }
+    const int fd = g_spill_fd;
+    const std::uint64_t offset = g_spill_end;
+    if (fd >= 0) g_spill_end += bytes;
+    lock.unlock();
+    if (fd >= 0 && write_all(fd, recs, bytes, offset)) return {offset, count, nullptr};
+    auto* copy = static_cast<Record*>(std::malloc(bytes));
+    if (copy == nullptr) return {0, 0, nullptr};  // out of memory: these set-aside events are lost
+    std::memcpy(copy, recs, bytes);
+    return {0, count, copy};
 }
 
 int spill_fd() {
@@ -376,7 +484,13 @@ void buffers_child_after_fork() {
     g_threads->clear();
     tl_buffer = nullptr;
     for (SpillJob& job : g_writer->queue) std::free(job.recs);
-    g_writer = new Writer();  // the parent's writer thread is not in the child; one starts when needed
+    g_writer = new Writer();
+    // The parent's converter (its thread, its deflaters) is not in the child: dropped, never
+    // touched (it may be mid-buffer), but its scratch file, the parent's trace, is closed.
+    if (g_background != nullptr) close(g_background->scratch_fd());
+    g_background = nullptr;
+    g_background_failed = false;
+    g_changes = new std::vector<CollectionChange>();  // the parent's writer thread is not in the child; one starts when needed
     if (g_spill_fd >= 0) close(g_spill_fd);
     g_spill_fd = -1;
     g_spill_failed = false;

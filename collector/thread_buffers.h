@@ -1,7 +1,12 @@
 // Per-thread event buffers: the hot path appends to its own thread's buffer without a lock; a full buffer
-// is streamed to a per-process spill file so memory stays bounded however long the run is. The copy
-// into the page cache is done by a background writer thread while the recording thread continues in
-// its second array (double buffering); if the writer falls behind, the thread writes itself.
+// goes to a background writer thread while the recording thread continues in its second array (double
+// buffering). In the Perfetto format the writer converts it into the trace (background_converter.h);
+// a thread whose previous buffer is still being converted waits for it, so memory stays at two
+// buffers a thread however far the converter falls behind. Otherwise (JSON, or no converter) the
+// writer streams it to a per-process spill file, and when it falls behind the thread writes itself.
+// Exit: finish() stops recording, then snapshot_threads() waits for the writer to be idle (a waiting
+// thread is let go once its buffer is back; it drops its events); only then does the exit touch
+// the converter's state. Fork: the child drops the parent's writer, converter and files.
 #pragma once
 
 #include <sys/types.h>
@@ -31,6 +36,7 @@ struct ThreadBuffer {
     int skipped_depth;               // tasks begun while paused: their ends are dropped too
     bool ignored;                    // __itt_thread_ignore
     Record* spare;                   // second array; nullptr while the spill writer still holds it
+    bool in_flight;                  // an array of this thread is with the writer
     char* name;                      // the thread's last name (malloc'ed), carried over a fork
 };
 
@@ -74,6 +80,23 @@ struct ThreadSnapshot {
     std::int64_t cpu_ns = -1;   // the thread's CPU time since its first record, to its exit or now; -1: unknown
     std::uint64_t start_ticks = 0, end_ticks = 0;  // its first record, its exit (0: still running)
 };
+
+// A pause, resume or detach: the background converter clips the ends that follow by them. Logged
+// under the buffers' lock, where the time is read: a buffer converted without it holds only older records.
+struct CollectionChange {
+    Kind kind;
+    std::uint64_t ticks;
+};
+// The time for the change's record (call only once the record has its slot).
+std::uint64_t log_collection_change(Kind kind);
+
+class BackgroundTrace;
+// The converter's state once it converted something (nullptr otherwise); at exit, after snapshot_threads().
+BackgroundTrace* background_trace();
+// The converter's set-aside records, written to the spill file (in memory if that fails).
+Chunk spill_records(const Record* recs, std::uint32_t count);
+// An unlinked file in the output directory (else $TMPDIR or /tmp), -1 if none can be made.
+int open_scratch_file();
 
 // Everything recorded so far, once the spill writer has drained; call after g_mode is kStopped.
 // Buffers are never freed after that.

@@ -41,6 +41,7 @@ struct ProcessTrailer {
     long parent = 0;
     std::uint64_t first_ns = 0, wall_ns = 0;
     int end_signal = 0;
+    std::string process_name;  // as it is now (the host may name the process after begin)
     std::string flat_rows_json;  // rows of the summary's flat table, `[label,count,...]` separated by commas
 };
 
@@ -49,6 +50,9 @@ public:
     virtual ~TraceSink() = default;
     // Threads are numbered 0..n-1 in the order the record reader knows them.
     virtual void begin(const ProcessInfo& process, const std::vector<pid_t>& tids) = 0;
+    // Threads met after begin (the background converter's sink sees them come): tids of threads
+    // tids.size() - n.. of every thread so far.
+    virtual void add_threads(const std::vector<pid_t>& tids) = 0;
     // A nested task opened on `thread`; ended by task_end, innermost first.
     virtual void task_begin(std::size_t thread, std::uint64_t ts_ns, const Name* domain, const Name* name) = 0;
     // `keep`: the task is long enough for the trace (--min-duration) or unfinished.
@@ -76,5 +80,7 @@ inline constexpr const char* kPerfettoExtension = ".perfetto-trace";
 
 std::unique_ptr<TraceSink> make_json_sink(std::FILE* file);
 std::unique_ptr<TraceSink> make_perfetto_sink(std::FILE* file);
+// Into a descriptor (the background converter's scratch file): no stdio buffer a forked child could flush.
+std::unique_ptr<TraceSink> make_perfetto_sink(int fd);
 
 }  // namespace pyitt::collector

@@ -16,6 +16,9 @@ struct WriteResult {
     ProfileTexts profile;                  // the summary, its brief for stderr, stacks and flame graph
     ProfileFiles profile_files;            // where publish_profile put them
     std::string error;  // first failure, for the one-line warning
+    // Converted while the program ran (background_converter.h): records, and the converter's CPU time.
+    unsigned long long background_records = 0;
+    std::uint64_t background_cpu_ns = 0;
 };
 
 // Call with recording stopped. end_ticks closes whatever is still open ("unfinished").

@@ -29,6 +29,17 @@ void task(const char* name) {
     itt::task_end(g_domain);
 }
 
+// `sequence N`, `pause N`: N "busy" tasks at points in between, so that buffers fill and are
+// converted while the rest is open (spans, tasks, a pause) when the buffers are small.
+long g_busy = 0;
+void busy() {
+    auto* name = h("busy");
+    for (long i = 0; i < g_busy; ++i) {
+        itt::task_begin(g_domain, kNull, kNull, name);
+        itt::task_end(g_domain);
+    }
+}
+
 void worker(int index) {
     itt::thread_set_name(("worker-" + std::to_string(index)).c_str());
     auto* outer = h("outer");
@@ -39,6 +50,7 @@ void worker(int index) {
         itt::task_begin(g_domain, kNull, kNull, outer);
         itt::metadata_add(g_domain, kNull, key, pyitt::itt_abi::kMetadataS64, 1, &k);  // -> outer's args
         itt::task_begin(g_domain, kNull, kNull, inner);
+        busy();
         itt::task_begin(g_domain, kNull, kNull, leaf);
         itt::task_end(g_domain);
         itt::task_end(g_domain);
@@ -63,6 +75,7 @@ int sequence() {
     using namespace pyitt::itt_abi;
     const Id main_id{0x100, 0, 0};
     itt::task_begin(g_domain, main_id, kNull, h("main"));
+    busy();
     itt::metadata_str_add(g_domain, main_id, h("note"), "hello", 0);
     itt::relation_add_to_current(g_domain, kRelationChildOf, Id{0x42, 0, 0});
 
@@ -72,10 +85,13 @@ int sequence() {
 
     itt::task_begin_overlapped(g_domain, Id{1, 0, 0}, kNull, h("ov-a"));
     itt::task_begin_overlapped(g_domain, Id{2, 0, 0}, kNull, h("ov-b"));
+    itt::metadata_str_add(g_domain, Id{2, 0, 0}, h("span-note"), "on ov-b", 0);
+    busy();
     itt::task_end_overlapped(g_domain, Id{1, 0, 0});
     itt::task_end_overlapped(g_domain, Id{2, 0, 0});
 
     counter_series<unsigned long long>("c_u64", kMetadataU64, 10);
+    busy();
     counter_series<long long>("c_s64", kMetadataS64, -5);
     counter_series<unsigned>("c_u32", kMetadataU32, 10);
     counter_series<int>("c_s32", kMetadataS32, -5);
@@ -107,6 +123,7 @@ int sequence() {
     itt::marker(g_domain, kNull, h("mark-thread"), kScopeTrack);
 
     itt::region_begin(g_domain, Id{0x200, 0, 0}, kNull, h("region-1"));
+    busy();
     itt::region_end(g_domain, Id{0x200, 0, 0});
 
     Event e = itt::event_create("legacy-event", 12);
@@ -126,6 +143,7 @@ int pause_resume() {
     itt::Domain* d = g_domain;
     task("before");
     itt::task_begin(d, kNull, kNull, h("spans"));
+    busy();
     itt::pause();
     task("during");
     void* c = itt::counter_create("paused-counter", "emitter");
@@ -134,6 +152,7 @@ int pause_resume() {
     itt::task_begin(d, kNull, kNull, h("skipped"));
     itt::resume();
     itt::task_end(d);  // ends "skipped": begun while paused, so dropped too
+    busy();
     task("after");
     return 0;
 }
@@ -238,6 +257,7 @@ int main(int argc, char** argv) {
     if (argc < 2) return 64;
     const std::string mode = argv[1];
     g_domain = itt::domain_create("emitter");  // before init: adopted by the collector at init
+    if ((mode == "sequence" || mode == "pause") && argc > 2) g_busy = std::atol(argv[2]);
     if (mode == "sequence") return sequence();
     if (mode == "pause") return pause_resume();
     if (mode == "detach") return detach();

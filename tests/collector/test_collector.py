@@ -381,6 +381,44 @@ def test_streaming_from_several_threads(emitter, collector, tmp_path):
     assert sorted(per_thread.values()) == [n] * threads
 
 
+def thread_contents(trace):
+    """Each thread's events (named threads by name), timestamps and pids left out, in a stable order."""
+    thread_names = {e["tid"]: e["args"]["name"] for e in events(trace, "M", "thread_name")}
+    per_thread = collections.defaultdict(list)
+    for e in trace["traceEvents"]:
+        if e["ph"] != "M":
+            per_thread[thread_names.get(e.get("tid"), "process" if e.get("tid") == e.get("pid") else "?")].append(
+                (e["ph"], e["name"], e.get("cat"), json.dumps(e.get("args"), sort_keys=True)))
+    return {name: sorted(evs) for name, evs in per_thread.items()}
+
+
+@pytest.mark.parametrize("mode", ["sequence", "pause"])
+def test_converting_while_running_writes_what_the_exit_writes(emitter, collector, tmp_path, mode):
+    # 3000 "busy" tasks at points where spans, tasks, metadata targets and a pause are open: with
+    # 1024-record buffers, those buffers are converted while the program runs (Perfetto format).
+    runs = {}
+    for background in ("0", "1"):
+        (tmp_path / background).mkdir()
+        run = run_emitter(emitter, collector, tmp_path / background, mode, 3000,
+                          env_extra={"PYITT_COLLECTOR_BUFFER_EVENTS": "1024", "PYITT_COLLECTOR_BACKGROUND": background,
+                                     "PYITT_COLLECTOR_STATS": "1"})
+        assert run.proc.returncode == 0, run.proc.stderr
+        converted = int(re.search(r"converted (\d+) records while running", run.proc.stderr).group(1))
+        assert (converted > 0) == (background == "1" and FORMAT == "perfetto")
+        pid, trace = run.only_trace()
+        flat = sorted(re.findall(r"^ *(\S.*?)\s{2,}(\d+)\s+(\d+)\s+[\d.]+\s", run.summary(pid), re.M))  # label count depth
+        runs[background] = (trace, thread_contents(trace), flat)
+    assert runs["1"][1] == runs["0"][1]
+    assert runs["1"][2] == runs["0"][2] and any(row[0].startswith("busy") for row in runs["0"][2])
+    if mode == "pause":
+        trace = runs["1"][0]
+        pause, = events(trace, "i", "pause")
+        spans, = events(trace, "X", "spans")
+        assert spans["ts"] + spans["dur"] == pytest.approx(pause["ts"], abs=2e-3)  # clipped at the pause
+    else:
+        assert names(runs["1"][0], "X")["busy"] == 3000 * 16
+
+
 def test_finish_on_demand_is_idempotent_and_drops_later_events(emitter, collector, tmp_path):
     run = run_emitter(emitter, collector, tmp_path, "finish")
     assert run.proc.returncode == 0, run.proc.stderr
