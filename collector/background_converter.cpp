@@ -7,6 +7,7 @@
 #include <ctime>
 
 #include "lifecycle.h"
+#include "record_reader.h"
 
 namespace pyitt::collector {
 
@@ -72,19 +73,29 @@ void BackgroundTrace::defer(std::uint32_t index, const Record* r, std::uint32_t 
     }
 }
 
-void BackgroundTrace::convert(std::uint32_t index, const Record* recs, std::uint32_t count) {
+inline void BackgroundTrace::convert_group(std::uint32_t index, ThreadState& t, const Record* r) {
+    if (!state_.builder->handle_in_background(r, t)) defer(index, r, 1 + r->ext);
+}
+
+void BackgroundTrace::convert(std::uint32_t index, const Chunk& chunk, int spill_fd) {
     const std::uint64_t cpu_start = thread_cpu_ns();
-    state_.clock.advance(false);  // every record of the buffer is older than now
+    state_.clock.advance(false);  // every record of the chunk is older than now
     ThreadState& t = state_.threads[index];
-    TraceBuilder& builder = *state_.builder;
-    for (std::uint32_t i = 0; i < count;) {
-        const Record* r = recs + i;
-        if (r->ext > kMaxExt || r->ext >= count - i) break;  // cannot happen: a group is never split
-        const std::uint32_t slots = 1 + r->ext;
-        if (!builder.handle_in_background(r, t)) defer(index, r, slots);
-        i += slots;
+    if (chunk.memory != nullptr) {
+        const Record* recs = chunk.memory;
+        for (std::uint32_t i = 0; i < chunk.count;) {
+            const Record* r = recs + i;
+            if (r->ext > kMaxExt || r->ext >= chunk.count - i) break;  // cannot happen: a group is never split
+            convert_group(index, t, r);
+            i += 1 + r->ext;
+        }
+    } else {
+        // Spilled while the converter was behind: read back through the exit's windowed cursor.
+        ThreadSnapshot one{index, t.tid, {chunk}, nullptr, 0};
+        for (ThreadCursor cursor(std::move(one), spill_fd); cursor.group() != nullptr; cursor.advance())
+            convert_group(index, t, cursor.group());
     }
-    records_ += count;
+    records_ += chunk.count;
     cpu_ns_ += thread_cpu_ns() - cpu_start;
 }
 

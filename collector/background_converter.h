@@ -45,8 +45,8 @@ public:
     // With the buffers' lock held: the threads and the collection changes (pause, resume, detach)
     // recorded so far, before a buffer of theirs is converted.
     void catch_up(const std::vector<pid_t>& tids, const std::vector<CollectionChange>& changes);
-    // Without it: one full buffer of thread `index`, after its earlier ones.
-    void convert(std::uint32_t index, const Record* recs, std::uint32_t count);
+    // Without it: the oldest unconverted chunk of thread `index` (in memory, or in the spill file).
+    void convert(std::uint32_t index, const Chunk& chunk, int spill_fd);
 
     // At exit, once the writer is idle: what was set aside for thread i, oldest first, to go before
     // its unconverted chunks.
@@ -60,6 +60,7 @@ public:
 private:
     BackgroundTrace(int fd, std::unique_ptr<TraceSink> sink);
     void defer(std::uint32_t index, const Record* r, std::uint32_t slots);
+    void convert_group(std::uint32_t index, ThreadState& t, const Record* r);
 
     struct Deferred {
         std::vector<Chunk> chunks;

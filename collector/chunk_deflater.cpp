@@ -17,9 +17,10 @@ constexpr std::size_t kInFlightPerWorker = 2;
 }  // namespace
 
 ChunkDeflater::ChunkDeflater(std::FILE* file) : file_(file), ok_(file != nullptr) {}
-ChunkDeflater::ChunkDeflater(int fd) : fd_(fd), ok_(fd >= 0) {}
+ChunkDeflater::ChunkDeflater(int fd) : fd_(fd), ok_(fd >= 0), automatic_workers_(false) {}
 
 void ChunkDeflater::start_workers() {
+    if (workers_started_) return;
     // One worker per core: the encoding thread gives its core up while it waits on them. At exit
     // (or after a crash) a thread may not start: then the encoding thread deflates by itself.
     workers_started_ = true;
@@ -78,7 +79,7 @@ void ChunkDeflater::submit(std::string raw) {
     }
     // Workers from the second chunk on: a trace of one chunk (most short runs) is deflated by
     // finish() on this thread, which saves a start the cost of creating and joining threads.
-    if (!workers_started_ && ++submitted_ >= 2) start_workers();
+    if (automatic_workers_ && !workers_started_ && ++submitted_ >= 2) start_workers();
     work_ready_.notify_one();
     write_done_front(false);
     const std::size_t limit = kInFlightPerWorker * std::max<std::size_t>(1, workers_.size());

@@ -17,7 +17,11 @@ namespace pyitt::collector {
 class ChunkDeflater {
 public:
     explicit ChunkDeflater(std::FILE* file);
-    explicit ChunkDeflater(int fd);  // write(2) straight to the descriptor
+    // write(2) straight to the descriptor, deflating on the calling thread alone until start_workers():
+    // the background converter's, which must leave the program's cores to the program.
+    explicit ChunkDeflater(int fd);
+    // Worker threads (one per core) from now on.
+    void start_workers();
     ~ChunkDeflater();  // finish() if not called
     ChunkDeflater(const ChunkDeflater&) = delete;
     ChunkDeflater& operator=(const ChunkDeflater&) = delete;
@@ -39,7 +43,6 @@ private:
         std::string raw, out;
         bool done = false;
     };
-    void start_workers();
     void deflate_queued_here();
     void work();
     void write_done_front(bool wait);
@@ -54,6 +57,7 @@ private:
     std::deque<std::shared_ptr<Job>> queue_;     // waiting for a worker
     std::deque<std::shared_ptr<Job>> in_order_;  // submitted, not yet written
     std::vector<std::thread> workers_;
+    bool automatic_workers_ = true;  // from the second chunk on; else only through start_workers()
     bool workers_started_ = false;
     unsigned submitted_ = 0;
     bool stopping_ = false;

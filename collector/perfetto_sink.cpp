@@ -191,6 +191,8 @@ public:
         add_packet(packet);
     }
 
+    void exit_started() override { deflater_.start_workers(); }
+
     void end(const ProcessTrailer& t) override {
         if (!t.process_name.empty()) process_.name = t.process_name;
         if (used_ != 0) {

@@ -87,7 +87,6 @@ struct Writer {
     bool started = false;
     bool failed_to_start = false;
     std::condition_variable work, idle;
-    std::condition_variable returned;  // a thread's array is back from the converter
 };
 Writer* g_writer = new Writer();
 
@@ -134,42 +133,34 @@ void keep_in_memory_locked(std::uint32_t thread, std::uint64_t offset, Record* r
                                  "); keeping events in memory");
 }
 
-// A full buffer to the converter, made at the first one. Without a converter the buffer is spilled
-// instead, in its place in its thread's order (its thread has no other array with the writer).
-// Called with the lock, returns without it (false: the spill write failed, the caller keeps it in memory).
-bool convert_job(std::unique_lock<std::mutex>& lock, SpillJob& job) {
-    if (g_background == nullptr && !g_background_failed) {
+// A convert job: its thread's oldest unconverted chunk (the job's array, or one spilled while the
+// converter was behind) into the trace; the converter is made at the first one. Called with the
+// lock, returns without it. Left for the exit (job.recs cleared: the array stays the chunk's) once
+// recording stopped or when there is no converter.
+void convert_job(std::unique_lock<std::mutex>& lock, SpillJob& job) {
+    ThreadEntry& entry = (*g_threads)[job.thread];
+    if (g_background == nullptr && !g_background_failed && g_mode.load() != kStopped) {
         g_background = BackgroundTrace::start();
         g_background_failed = g_background == nullptr;
         if (g_background_failed) warn_once("background", "cannot convert the trace while the program runs; converting it at exit");
     }
-    if (g_background == nullptr) {
-        if (g_spill_fd < 0 && !g_spill_failed) {
-            g_spill_fd = open_spill_file_in_output_dir();
-            g_spill_failed = g_spill_fd < 0;
-        }
-        const std::size_t bytes = std::size_t{job.count} * sizeof(Record);
-        if (g_spill_fd < 0) {
-            (*g_threads)[job.thread].chunks.push_back({0, job.count, job.recs});
-            job.recs = nullptr;  // kept as the chunk: not returned, not freed
-            lock.unlock();
-            return true;
-        }
-        job.offset = g_spill_end;
-        g_spill_end += bytes;
-        (*g_threads)[job.thread].chunks.push_back({job.offset, job.count, nullptr});
-        const int fd = g_spill_fd;
+    if (g_background == nullptr || g_mode.load() == kStopped || entry.chunks.empty()) {
+        job.recs = nullptr;
         lock.unlock();
-        return write_all(fd, job.recs, bytes, job.offset);
+        return;
     }
+    const Chunk chunk = entry.chunks.front();
+    entry.chunks.erase(entry.chunks.begin());
     std::vector<pid_t> tids;
     tids.reserve(g_threads->size());
     for (const ThreadEntry& e : *g_threads) tids.push_back(e.tid);
     g_background->catch_up(tids, *g_changes);
     BackgroundTrace* trace = g_background;
+    const int fd = g_spill_fd;
     lock.unlock();
-    trace->convert(job.thread, job.recs, job.count);
-    return true;
+    trace->convert(job.thread, chunk, fd);
+    // An array kept in memory because it could not be spilled is done with; the job's own goes back.
+    if (chunk.memory != nullptr && chunk.memory != job.recs) std::free(const_cast<Record*>(chunk.memory));
 }
 
 void writer_main() {
@@ -180,25 +171,25 @@ void writer_main() {
         w->work.wait(lock, [w] { return !w->queue.empty(); });
         SpillJob job = w->queue.front();
         w->queue.pop_front();
-        bool ok;
+        bool ok = true;
         if (job.convert) {
-            ok = convert_job(lock, job);
+            convert_job(lock, job);
         } else {
             const int fd = g_spill_fd;
             lock.unlock();
             ok = write_all(fd, job.recs, std::size_t{job.count} * sizeof(Record), job.offset);
         }
         lock.lock();
-        if (ThreadBuffer* b = (*g_threads)[job.thread].live) b->in_flight = false;
+        ThreadBuffer* live = (*g_threads)[job.thread].live;
         if (!ok) {
             keep_in_memory_locked(job.thread, job.offset, job.recs);
         } else if (job.recs == nullptr) {
-        } else if (ThreadBuffer* b = (*g_threads)[job.thread].live; b != nullptr && b->spare == nullptr) {
-            b->spare = job.recs;  // back to its thread as the next array to fill
+            // nothing of its own to give back
+        } else if (live != nullptr && live->spare == nullptr) {
+            live->spare = job.recs;  // back to its thread as the next array to fill
         } else {
             std::free(job.recs);
         }
-        w->returned.notify_all();
         if (--w->in_flight == 0) w->idle.notify_all();
     }
 }
@@ -221,56 +212,54 @@ bool writer_ready_locked() {
     return w->started;
 }
 
-// Moves the buffer's records to the background converter (waiting, if it still converts this
-// thread's other array, until it is back), or into a chunk of the spill file (by the writer thread
-// when it has handed back our other array, else right here), or into memory when there is no spill
-// file. Caller holds g_mutex in `lock`. After it the buffer is empty, unless recording stopped while
-// it waited (false: the records stay in the live buffer, for the exit).
-bool flush_locked(std::unique_lock<std::mutex>& lock, std::uint32_t thread, ThreadBuffer* b) {
+// Moves the buffer's records into a chunk of its thread, in the spill file (by the writer thread when
+// it has handed back our other array, else right here) or in memory (no spill file). In the Perfetto
+// format the writer then converts the chunk (a job per chunk, oldest first): the array itself goes to
+// it when our other array is back, else the chunk is spilled right here and converted from the file
+// later, so a converter that falls behind never holds a thread up and never holds more than one
+// array of a thread; what it has not reached at exit is converted there. Caller holds g_mutex.
+// After it the buffer is empty.
+void flush_locked(std::uint32_t thread, ThreadBuffer* b) {
     std::uint32_t count = b->pos.load(std::memory_order_relaxed);
-    if (count == 0) return true;
-    if (g_convert && !g_background_failed && writer_ready_locked()) {
-        Writer* w = g_writer;
-        w->returned.wait(lock, [b] { return !b->in_flight || g_mode.load() == kStopped; });
-        if (b->in_flight) return false;
-        w->queue.push_back({thread, b->recs, count, 0, true});
-        ++w->in_flight;
-        b->in_flight = true;
-        w->work.notify_one();
-        Record* next = b->spare;
-        b->spare = nullptr;
-        if (next == nullptr) next = static_cast<Record*>(std::malloc(std::size_t{b->cap} * sizeof(Record)));
-        if (next == nullptr) b->cap = 0;  // out of memory: this thread records nothing more
-        b->recs = next;
-        b->pos.store(0, std::memory_order_release);
-        return true;
-    }
+    if (count == 0) return;
     ThreadEntry& entry = (*g_threads)[thread];
-    if (g_spill_fd < 0 && !g_spill_failed) {
-        g_spill_fd = open_spill_file_in_output_dir();
-        g_spill_failed = g_spill_fd < 0;
-        if (g_spill_failed) warn_once("spill", "cannot create a spill file; keeping all events in memory");
-    }
-    const std::size_t bytes = std::size_t{count} * sizeof(Record);
+    Writer* w = g_writer;
+    const bool convert = g_convert && !g_background_failed && writer_ready_locked();
+    auto queue = [&](Record* recs, std::uint64_t offset, bool to_convert) {
+        w->queue.push_back({thread, recs, count, offset, to_convert});
+        ++w->in_flight;
+        w->work.notify_one();
+    };
     Record* next = nullptr;
-    if (g_spill_fd >= 0) {
-        const std::uint64_t offset = g_spill_end;
-        g_spill_end += bytes;
-        entry.chunks.push_back({offset, count, nullptr});
-        if (b->spare != nullptr && writer_ready_locked()) {
-            g_writer->queue.push_back({thread, b->recs, count, offset, false});
-            ++g_writer->in_flight;
-            b->in_flight = true;
-            g_writer->work.notify_one();
-            next = b->spare;
-            b->spare = nullptr;
-        } else if (write_all(g_spill_fd, b->recs, bytes, offset)) {
-            next = b->recs;  // written in place: reuse the same array
-        } else {
-            keep_in_memory_locked(thread, offset, b->recs);
-        }
-    } else {
+    if (convert && b->spare != nullptr) {
         entry.chunks.push_back({0, count, b->recs});
+        queue(b->recs, 0, true);
+        next = b->spare;
+        b->spare = nullptr;
+    } else {
+        if (g_spill_fd < 0 && !g_spill_failed) {
+            g_spill_fd = open_spill_file_in_output_dir();
+            g_spill_failed = g_spill_fd < 0;
+            if (g_spill_failed) warn_once("spill", "cannot create a spill file; keeping all events in memory");
+        }
+        const std::size_t bytes = std::size_t{count} * sizeof(Record);
+        if (g_spill_fd >= 0) {
+            const std::uint64_t offset = g_spill_end;
+            g_spill_end += bytes;
+            entry.chunks.push_back({offset, count, nullptr});
+            if (!convert && b->spare != nullptr && writer_ready_locked()) {
+                queue(b->recs, offset, false);
+                next = b->spare;
+                b->spare = nullptr;
+            } else if (write_all(g_spill_fd, b->recs, bytes, offset)) {
+                next = b->recs;  // written in place: reuse the same array
+            } else {
+                keep_in_memory_locked(thread, offset, b->recs);
+            }
+        } else {
+            entry.chunks.push_back({0, count, b->recs});
+        }
+        if (convert) queue(nullptr, 0, true);  // its chunk is converted from where it is
     }
     if (next == nullptr) {
         next = static_cast<Record*>(std::malloc(std::size_t{b->cap} * sizeof(Record)));
@@ -278,7 +267,6 @@ bool flush_locked(std::unique_lock<std::mutex>& lock, std::uint32_t thread, Thre
     }
     b->recs = next;
     b->pos.store(0, std::memory_order_release);
-    return true;
 }
 
 // Small remainders of exited threads stay in memory up to this total: a short program with a few threads
@@ -291,7 +279,7 @@ std::uint64_t g_retained_bytes = 0;
 // cost little memory.
 void retire(ThreadBuffer* b) {
     const std::int64_t cpu_ns = cpu_ns_of(CLOCK_THREAD_CPUTIME_ID);
-    std::unique_lock lock(g_mutex);
+    std::lock_guard lock(g_mutex);
     (*g_threads)[b->index].cpu_ns = cpu_since_start(cpu_ns, (*g_threads)[b->index]);
     (*g_threads)[b->index].end_ticks = now_ticks();
     if (g_mode.load() == kStopped) return;  // the writer may be reading it: leak, the process is ending
@@ -304,8 +292,8 @@ void retire(ThreadBuffer* b) {
         std::memcpy(copy, b->recs, bytes);
         (*g_threads)[b->index].chunks.push_back({0, count, copy});
         g_retained_bytes += bytes;
-    } else if (!flush_locked(lock, b->index, b)) {
-        return;  // stopped while it waited: the exit reads the live buffer, leave it
+    } else {
+        flush_locked(b->index, b);
     }
     (*g_threads)[b->index].live = nullptr;  // an array still with the spill writer is freed by it
     std::free(b->recs);
@@ -332,7 +320,7 @@ ThreadBuffer* create_buffer() {
         std::free(spare);
         return nullptr;
     }
-    auto* b = new ThreadBuffer{recs, records, {0}, 0, 0, false, spare, false, nullptr};
+    auto* b = new ThreadBuffer{recs, records, {0}, 0, 0, false, spare, nullptr};
     const std::int64_t cpu_at_start_ns = cpu_ns_of(CLOCK_THREAD_CPUTIME_ID);
     const std::uint64_t start_ticks = now_ticks();
     {
@@ -396,10 +384,10 @@ Record* reserve_slow(std::uint32_t slots) {
     ThreadBuffer* b = thread_buffer();
     if (b == nullptr || b->ignored) return nullptr;
     if (b->pos.load(std::memory_order_relaxed) + slots > b->cap) {
-        std::unique_lock lock(g_mutex);
+        std::lock_guard lock(g_mutex);
         // Re-checked under the lock: once the writer runs, no buffer may be rewound under its feet.
         if (g_mode.load() == kStopped) return nullptr;
-        if (!flush_locked(lock, b->index, b)) return nullptr;
+        flush_locked(b->index, b);
         if (slots > b->cap) return nullptr;
     }
     return b->recs + b->pos.load(std::memory_order_relaxed);
@@ -408,7 +396,6 @@ Record* reserve_slow(std::uint32_t slots) {
 std::vector<ThreadSnapshot> snapshot_threads() {
     std::unique_lock lock(g_mutex);
     g_writer->idle.wait(lock, [] { return g_writer->in_flight == 0; });
-    g_writer->returned.notify_all();  // threads waiting to hand a buffer over see that recording stopped
     std::vector<ThreadSnapshot> out;
     out.reserve(g_threads->size());
     for (std::uint32_t i = 0; i < g_threads->size(); ++i) {

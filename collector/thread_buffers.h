@@ -36,7 +36,6 @@ struct ThreadBuffer {
     int skipped_depth;               // tasks begun while paused: their ends are dropped too
     bool ignored;                    // __itt_thread_ignore
     Record* spare;                   // second array; nullptr while the spill writer still holds it
-    bool in_flight;                  // an array of this thread is with the writer
     char* name;                      // the thread's last name (malloc'ed), carried over a fork
 };
 

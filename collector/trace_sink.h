@@ -68,6 +68,8 @@ public:
     virtual void counter(std::uint64_t ts_ns, const Name* domain, const Name* name, bool is_float, double d,
                          std::int64_t i, bool is_signed) = 0;
     virtual void thread_name(std::size_t thread, const std::string& name) = 0;
+    // The program has ended: the rest may use every core (the background converter's sink used one).
+    virtual void exit_started() {}
     virtual void end(const ProcessTrailer& trailer) = 0;
     // Events written (metadata not counted), counted even when the file could not be written.
     virtual unsigned long long events() const = 0;

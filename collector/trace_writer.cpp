@@ -52,6 +52,7 @@ WriteResult write_outputs(const OutputDirectory& dir, std::uint64_t end_ticks) {
     TraceState* state;
     if (background != nullptr) {
         state = &background->state();
+        state->sink->exit_started();
         state->clock.advance(true);
         for (std::size_t i = 0; i < snapshots.size(); ++i) {
             std::vector<Chunk> chunks = background->deferred(i);
