@@ -116,14 +116,14 @@ std::uint64_t TraceBuilder::clip_in_background(ThreadState& t, std::uint64_t tic
 }
 
 void TraceBuilder::task_end(ThreadState& t, std::uint64_t ts, bool unfinished) {
-    OpenTask task = std::move(t.stack.back());
-    t.stack.pop_back();
+    OpenTask& task = t.stack.back();  // used in place and popped last: no move of its args per task
     const std::uint64_t begin_ns = ns(task.ts), end_ns = std::max(ns(ts), begin_ns);
     const std::uint64_t dur = end_ns - begin_ns;
     if (unfinished) task.args.add("\"unfinished\"", "true");
     // --min-duration: out of the trace, still in the summary (an unfinished task is kept: it is news).
     out_.task_end(t.index, begin_ns, end_ns, task.domain, task.name, task.args, dur >= min_duration_ns_ || unfinished);
     summary_.leave(t.summary, task.node, begin_ns, end_ns, task.children_ns, unfinished);
+    t.stack.pop_back();
     if (!t.stack.empty()) t.stack.back().children_ns += dur;
 }
 
@@ -207,7 +207,14 @@ void TraceBuilder::task_begin(const Record* r, ThreadState& t) {
     const Name* d = domain(r->a);
     const Name* n = r->kind == Kind::kTaskBegin ? str(r->b) : function_name(r->b);
     Summary::Node* parent = t.stack.empty() ? nullptr : t.stack.back().node;
-    OpenTask& task = t.stack.emplace_back(OpenTask{r->ts, d, n, summary_.enter(t.summary, parent, d, n), 0, {}, Id{}});
+    Summary::Node* node = summary_.enter(t.summary, parent, d, n);
+    OpenTask& task = t.stack.emplace_back();  // in place: no temporary whose args are moved
+    task.ts = r->ts;
+    task.domain = d;
+    task.name = n;
+    task.node = node;
+    task.children_ns = 0;
+    task.id = Id{};
     if (has_id) {
         task.id = id_of(ext_at(r, 0));
         task.args.add("\"id\"", id_json(task.id));
