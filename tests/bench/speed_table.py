@@ -111,6 +111,8 @@ def rows(pool_script):
         ("Pool(4).map, ratio to python's spawn", None,
          lambda p, w: ([p.exe, pool_script, "spawn"], p.env), [
             ("pyitt-host, spawn", lambda p, w: ([*p.host_cmd(), pool_script, "spawn"], p.env)),
+            # What the processes' starts and ends cost, without recording multiprocessing's calls.
+            ("pyitt-host --start-paused, spawn", lambda p, w: ([*p.host_cmd("--start-paused"), pool_script, "spawn"], p.env)),
             ("python, fork", lambda p, w: ([p.exe, pool_script, "fork"], p.env)),
         ]),
     ]
