@@ -260,7 +260,9 @@ void Session::start() {
     if (std::getenv(kCollectorVariable) == nullptr) return;
     pyitt::itt::initialize();
     if (!uses_builtin_collector_) return;
-    if (!is_child_ || reports_the_run_) {
+    // Not in an exec'd image that goes on reporting the run: its first image's children's files
+    // are there already, and they are this run's.
+    if (!is_child_) {
         files_before_ = process_files(output_dir_);
         const long pid = ::getpid();
         std::erase_if(files_before_, [pid](const std::string& name) { return is_own_file(name, pid); });

@@ -57,8 +57,8 @@ private:
     bool reports_the_run_ = false;
     bool run_goes_on_ = false;  // exec'ing into the run's next image
     long started_pid_ = 0;
-    // The processes' files (trace-*, unfinished-*) in the output directory as the run started here,
-    // but this pid's (an exec'd image's): only a file beyond them is a child's, worth a merge.
+    // The processes' files (trace-*, unfinished-*) in the output directory as the run started here
+    // (but this pid's): only a file beyond them is a child's, worth a merge. Not taken: all count.
     std::vector<std::string> files_before_;
     bool files_before_taken_ = false;
     std::string output_dir_;
