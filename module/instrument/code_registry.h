@@ -49,12 +49,18 @@ struct CodeExtraSlots {
     void* slots[1];
 };
 
-inline CodeInfo* code_info(PyCodeObject* code, PyObject* globals) {
+// The decision already made for `code`, or null if it is seen for the first time.
+inline CodeInfo* decided_code_info(PyCodeObject* code) {
     const auto* extra = static_cast<const CodeExtraSlots*>(code->co_extra);
     if (__builtin_expect(extra != nullptr && g_extra_index < extra->size, 1)) {
-        if (void* info = extra->slots[g_extra_index]) return static_cast<CodeInfo*>(info);
+        return static_cast<CodeInfo*>(extra->slots[g_extra_index]);
     }
-    return code_info_slow(code, globals);
+    return nullptr;
+}
+
+inline CodeInfo* code_info(PyCodeObject* code, PyObject* globals) {
+    CodeInfo* info = decided_code_info(code);
+    return __builtin_expect(info != nullptr, 1) ? info : code_info_slow(code, globals);
 }
 
 // ITT sees a domain and a name only with the first task recorded with them: code that runs while
