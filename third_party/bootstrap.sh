@@ -10,6 +10,7 @@ packages=(cmake ninja-build g++ pkg-config python3-dev python3-venv python3-pyte
           pybind11-dev libcli11-dev libfmt-dev zlib1g-dev googletest libgtest-dev libbenchmark-dev
           dpkg-dev file lintian man-db help2man environment-modules  # this line: packaging and its tests
           clang libclang-rt-14-dev lld  # tests/fuzz: libFuzzer with the sanitizers
+          valgrind  # tests/bench/call_instructions.py: instructions per call, counted by callgrind
           chromium  # tests: the flame graph and the trace (in npm's speedscope) looked at in headless chromium
           openmpi-bin python3-mpi4py)  # tests/job: MPI jobs under mpirun
 # npm for that viewer (installed into the build directory): Debian's, unless a node with its own npm
