@@ -379,6 +379,34 @@ def test_recursion_near_the_limit(trace_of):
     assert trace.properly_nested()
 
 
+def test_endless_recursion_in_threads_with_nothing_selected_is_a_recursion_error(host, clean_env, build_config,
+                                                                                 tmp_path):
+    """3.9-3.11: the hook's shortest path, for code no filter selects, still checks the C stack's end
+    (a thread's own, found on its first call), so a thread's endless recursion raises RecursionError."""
+    if tuple(int(part) for part in build_config["python_version"].split(".")[:2]) >= (3, 12):
+        pytest.skip("3.12+: no hook of pyitt-host's on the C stack per call")
+    program = tmp_path / "endless_threads.py"
+    program.write_text(textwrap.dedent("""
+        import sys, threading
+        sys.setrecursionlimit(10**8)
+        def down(n):
+            return down(n + 1)
+        def work():
+            try:
+                down(0)
+            except RecursionError:
+                print("RecursionError", flush=True)
+        for size in (0, 4 << 20):  # the host's default thread stack, then a small one the program asks for
+            threading.stack_size(size)
+            thread = threading.Thread(target=work)
+            thread.start()
+            thread.join()
+    """))
+    result = run([host, "-q", "-R", "^nothing$", "-o", tmp_path / "out", "--", program], env=clean_env, cwd=tmp_path,
+                 timeout=300)
+    assert result.returncode == 0 and result.stdout == "RecursionError\nRecursionError\n", result.stderr[-2000:]
+
+
 def test_trace_c_labels_c_functions_by_their_own_names(trace_of):
     source = """
         import math
