@@ -28,6 +28,21 @@ def _adjust_all(adjusts, module):
         except Exception:  # not the module pyitt-host knows (a threading.py of the program's)
             pass
 
+class _AdjustingLoader:
+    """A class loader (BuiltinImporter, FrozenImporter) for this one import: its exec_module is
+    every builtin module's. The module ends with the real loader, as under python."""
+    def __init__(self, loader, adjusts):
+        self._loader = loader
+        self._adjusts = adjusts
+
+    def create_module(self, spec):
+        return self._loader.create_module(spec)
+
+    def exec_module(self, module):
+        module.__spec__.loader = module.__loader__ = self._loader
+        self._loader.exec_module(module)
+        _adjust_all(self._adjusts, module)
+
 def _find_spec_and_adjust(name, path, target=None):
     spec = _real_find_spec(name, path, target)
     if spec is None or name not in _after_import:
@@ -36,7 +51,9 @@ def _find_spec_and_adjust(name, path, target=None):
     if not _after_import:
         _frozen_importlib._find_spec = _real_find_spec
     exec_module = getattr(spec.loader, "exec_module", None)
-    if exec_module is not None:
+    if exec_module is not None and isinstance(spec.loader, type):  # builtin, frozen: shared by all
+        spec.loader = _AdjustingLoader(spec.loader, adjusts)
+    elif exec_module is not None:
         def exec_and_adjust(module):
             exec_module(module)
             _adjust_all(adjusts, module)

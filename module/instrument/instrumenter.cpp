@@ -323,7 +323,25 @@ void ModulesImportedForItself::forget() {
         if (name == "pyitt" || name.rfind("pyitt.", 0) == 0) continue;
         added.append(item.first);
     }
+#if PY_VERSION_HEX < 0x030A0000
+    // 3.9's atexit keeps its callbacks in the module object, which the interpreter only borrows
+    // to call them at exit: forgotten, it would be freed (a crash at exit). It is kept alive; if
+    // the program imports atexit anew, the new module owns the exit call, so the kept one's
+    // callbacks (registered by pyitt-host first) are run from it, last, as they would have run.
+    py::object kept_atexit;
+    for (auto name : added) {
+        if (std::string(py::str(name)) == "atexit") kept_atexit = modules[name];
+    }
+#endif
     for (auto name : added) PyDict_DelItem(modules.ptr(), name.ptr());
+#if PY_VERSION_HEX < 0x030A0000
+    if (kept_atexit) {
+        kept_atexit.inc_ref();  // never dropped: the interpreter may call it at its very end
+        after_import("atexit", py::cpp_function([kept_atexit](py::object fresh) {
+                         if (!fresh.is(kept_atexit)) fresh.attr("register")(kept_atexit.attr("_run_exitfuncs"));
+                     }));
+    }
+#endif
 }
 
 std::string report_line(const UnmatchedTrigger& trigger) {

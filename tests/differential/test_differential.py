@@ -129,6 +129,16 @@ def test_sys_modules_at_the_first_line_are_pythons(differential, mode):
         assert finders == python.stdout.splitlines()[1], options
 
 
+@pytest.mark.parametrize("arguments", [[], ["atexit"], ["atexit", "forkserver"]],
+                         ids=["no atexit", "atexit", "atexit+forkserver"])
+def test_atexit_handlers_run_in_pythons_order_and_the_exit_is_clean(differential, mode, arguments):
+    python, host, out = differential.same([PROGRAMS / "atexit_after_churn.py", *arguments], mode[1])
+    assert python.returncode == 0
+    if arguments:
+        assert python.stdout.endswith("atexit: registered last, runs first\natexit: registered first, runs last\n")
+    assert not list(Path(out).glob("unfinished-*")), host.stderr
+
+
 def test_modules_beside_the_script_shadow_the_standard_library(differential, mode):
     python, host, _ = differential.same([PROGRAMS / "shadowing" / "main.py"], mode[1])
     assert python.stdout.count("the script's own") == 3
