@@ -5,9 +5,10 @@ hands them to `import` like files on disk: `import pyitt.compatibility_layers.it
 works, importlib.reload() re-executes the source, and tracebacks and inspect.getsource() show it.
 """
 import sys
+from _thread import RLock as _RLock
 from marshal import loads as _unmarshal
-from importlib.util import LazyLoader, module_from_spec, spec_from_loader
 
+import _frozen_importlib as _bootstrap  # importlib.util's spec_from_loader and module_from_spec are these
 import _frozen_importlib_external
 
 
@@ -44,7 +45,7 @@ class EmbeddedModules:
         entry = self._sources.get(fullname)
         if entry is None:
             return None
-        return spec_from_loader(fullname, self, origin=entry[0], is_package=entry[1])
+        return _bootstrap.spec_from_loader(fullname, self, origin=entry[0], is_package=entry[1])
 
     def create_module(self, spec):
         return None
@@ -96,6 +97,28 @@ class _BindingGuard(_ModuleType):
         super().__setattr__(name, value)
 
 
+class _LazyModule(_ModuleType):
+    """A submodule's class until one of its attributes is first read, which runs its code.
+
+    What importlib.util.LazyLoader does, without its start cost: importing importlib.util, and on
+    3.12+ threading (for its lock; _thread's serves). The class is ModuleType again before the code
+    runs, which reads the module's own attributes.
+    """
+
+    def __getattribute__(self, name):
+        with _first_use_lock:
+            if object.__getattribute__(self, "__class__") is _LazyModule:
+                _ModuleType.__setattr__(self, "__class__", _ModuleType)
+                self.__spec__.loader.exec_module(self)
+        return getattr(self, name)
+
+    def __delattr__(self, name):
+        self.__getattribute__(name)
+        delattr(self, name)
+
+
+_first_use_lock = _RLock()
+
 # Submodules named like one of pyitt's functions (which pyitt.<name> stays).
 _SHADOWED = frozenset(("counter", "domain", "event", "frame", "id", "pt_region", "string_handle", "task"))
 # Submodules that `import pyitt` binds in pyitt 1.7.6 and that are not hidden by a function.
@@ -135,9 +158,7 @@ def _bind_on_first_use(finder, package):
         name = f"{package.__name__}.{child}"
         module = sys.modules.get(name)
         if module is None:
-            spec = finder.find_spec(name)
-            spec.loader = LazyLoader(finder)
-            module = module_from_spec(spec)
+            module = _bootstrap.module_from_spec(finder.find_spec(name))
+            module.__class__ = _LazyModule  # runs the source at the module's first attribute access
             sys.modules[name] = module
-            spec.loader.exec_module(module)  # runs the source at the module's first attribute access
         setattr(package, child, module)
