@@ -470,7 +470,8 @@ void buffers_child_after_fork() {
     }
     g_threads->clear();
     tl_buffer = nullptr;
-    for (SpillJob& job : g_writer->queue) std::free(job.recs);
+    for (SpillJob& job : g_writer->queue)
+        if (!job.convert) std::free(job.recs);  // a convert job's array is its chunk's memory, freed above
     g_writer = new Writer();
     // The parent's converter (its thread, its deflaters) is not in the child: dropped, never
     // touched (it may be mid-buffer), but its scratch file, the parent's trace, is closed.

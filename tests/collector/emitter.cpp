@@ -191,6 +191,31 @@ int open_at_exit() {
     return 0;  // exit() with tasks still open
 }
 
+// Forks while full buffers wait for (or are in) the background converter: each child, which
+// records as much, must write a whole trace of its own and exit cleanly.
+int fork_while_converting(long n) {
+    auto* name = h("busy");
+    auto burst = [&] {
+        for (long i = 0; i < n; ++i) {
+            itt::task_begin(g_domain, kNull, kNull, name);
+            itt::task_end(g_domain);
+        }
+    };
+    int failures = 0;
+    for (int k = 0; k < 8; ++k) {
+        burst();
+        const pid_t pid = fork();
+        if (pid == 0) {
+            burst();
+            std::exit(0);
+        }
+        int status = 0;
+        waitpid(pid, &status, 0);
+        failures += !(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+    }
+    return failures;
+}
+
 int fork_child() {
     task("parent-before");
     itt::task_begin(g_domain, kNull, kNull, h("parent-open-at-fork"));
@@ -268,6 +293,7 @@ int main(int argc, char** argv) {
     if (mode == "detach-open") return detach_open();
     if (mode == "names") return odd_names();
     if (mode == "fork") return fork_child();
+    if (mode == "fork-busy") return fork_while_converting(argc > 2 ? std::atol(argv[2]) : 20000);
     if (mode == "stream") return stream(argc > 2 ? std::atol(argv[2]) : 100000, argc > 3 ? std::atoi(argv[3]) : 1);
     if (mode == "finish") return finish_now();
     if (mode == "foreign") return argc > 2 ? foreign(argv[2]) : 64;

@@ -318,6 +318,17 @@ def test_fork_without_exec_writes_one_trace_per_process(emitter, collector, tmp_
     assert (run.out_dir / f"summary-{child_pid}.txt").exists()
 
 
+def test_fork_while_buffers_wait_for_the_converter(emitter, collector, tmp_path):
+    # 1024-record buffers: every fork finds full buffers queued for (or in) the converter.
+    run = run_emitter(emitter, collector, tmp_path, "fork-busy", 20000,
+                      env_extra={"PYITT_COLLECTOR_BUFFER_EVENTS": "1024"})
+    assert run.proc.returncode == 0, run.proc.stderr  # the number of children that did not exit cleanly
+    traces = run.traces()
+    assert len(traces) == 9
+    counts = sorted(names(t, "X")["busy"] for t in traces.values())
+    assert counts == [20000] * 8 + [8 * 20000]
+
+
 # ---- output ----
 
 def test_output_dir_env_is_honoured(emitter, collector, tmp_path):
