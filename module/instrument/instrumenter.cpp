@@ -13,6 +13,7 @@
 #include "code_registry.h"
 #include "embedded_code.h"
 #include "hooks.h"
+#include "profile_region_type.h"
 #include "profile_regions.h"
 #include "thread_state.h"
 #include "triggers.h"
@@ -169,22 +170,6 @@ py::module_ decorator_support() {
     return support;
 }
 
-// `profile` (with -b: instrument only inside it) and `noprofile` (switch off beneath it). With -b,
-// profile regions are also active regions: a resume trigger, so collection runs exactly inside them.
-struct Region {
-    bool profile;
-    RegionMark mark() const { return profile ? RegionMark::kProfile : RegionMark::kNoProfile; }
-    void enter() { enter_region(thread_state(), mark()); }
-    void exit() { leave_region(thread_state(), mark()); }
-    py::object decorate(py::object self, py::object func) const {
-        if (!g_hooks_mark_regions) return decorator_support().attr("decorate")(self, func);
-        const RegionMark region = mark();
-        return decorator_support().attr("decorate_marked")(self, func, py::cpp_function([region](py::handle code) {
-            mark_region_code(reinterpret_cast<PyCodeObject*>(code.ptr()), region);
-        }));
-    }
-};
-
 // pyitt.instrumenter.enable() / disable(): the thread's switch inside a block or a function.
 struct Switch {
     py::object decorate(py::object self, py::object func) const { return decorator_support().attr("decorate")(self, func); }
@@ -222,6 +207,29 @@ void bind_block(py::class_<T>& cls) {
 
 }  // namespace
 
+// `profile` (with -b: instrument only inside it) and `noprofile` (switch off beneath it), called
+// with a function. With -b, profile regions are also active regions: collection runs inside them.
+PyObject* decorate_with_region(PyObject* region, RegionMark mark, PyObject* func) {
+    try {
+        Busy busy(thread_state());  // functools at work: not the program's calls
+        py::object self = py::reinterpret_borrow<py::object>(region);
+        py::object target = py::reinterpret_borrow<py::object>(func);
+        if (!g_hooks_mark_regions) return decorator_support().attr("decorate")(self, target).release().ptr();
+        return decorator_support()
+            .attr("decorate_marked")(self, target, py::cpp_function([mark](py::handle code) {
+                mark_region_code(reinterpret_cast<PyCodeObject*>(code.ptr()), mark);
+            }))
+            .release()
+            .ptr();
+    } catch (py::error_already_set& error) {
+        error.restore();
+        return nullptr;
+    } catch (const std::exception& error) {
+        PyErr_SetString(PyExc_RuntimeError, error.what());
+        return nullptr;
+    }
+}
+
 ThreadState* create_thread_state() {
     t_owner.state = std::make_unique<ThreadState>();
     ThreadState* state = t_owner.state.get();
@@ -235,12 +243,7 @@ ThreadState* create_thread_state() {
 }
 
 void define(py::module_& module) {
-    py::class_<Region> region(module, "_ProfileRegion",
-                              "A block or decorated function where Python calls become ITT tasks (profile) or "
-                              "do not (noprofile). Under pyitt-host -b only `profile` regions are instrumented.");
-    bind_block(region);
-    module.attr("profile") = Region{true};
-    module.attr("noprofile") = Region{false};
+    if (!add_profile_regions(module.ptr())) throw py::error_already_set();
 
     py::module_ instrumenter = module.def_submodule(
         "instrumenter", "Switch the automatic instrumentation on or off for the calling thread (Score-P style).");
@@ -390,6 +393,7 @@ void warn_unmatched_triggers() {
 void finish() {
     write_explanation(g_config.explain_path);
     if (!g_running) return;
+    if (g_config.builtin_regions) settle_region_pause();  // the run ends paused, as it started
     if (g_config.warn_unmatched_triggers) {
         warn_unmatched_triggers();
     } else if (!g_config.trigger_report_path.empty()) {

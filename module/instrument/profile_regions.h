@@ -16,7 +16,7 @@ inline bool g_builtin_regions = false;  // -b
 inline void enter_region(ThreadState* state, RegionMark region) {
     if (region == RegionMark::kProfile) {
         if (state->profile_depth++ == 0 && g_builtin_regions) {
-            enter_trigger(state, Trigger::kResume);
+            thread_enters_region();
             --state->suppress;
         }
     } else {
@@ -28,7 +28,7 @@ inline void leave_region(ThreadState* state, RegionMark region) {
     if (region == RegionMark::kProfile) {
         if (state->profile_depth > 0 && --state->profile_depth == 0 && g_builtin_regions) {
             ++state->suppress;
-            leave_trigger(state, Trigger::kResume);
+            thread_leaves_region();
         }
     } else {
         --state->suppress;

@@ -30,7 +30,7 @@ struct FrameMark {
 struct ThreadState {
     int suppress = 0;
     int profile_depth = 0;  // -b: nesting of `profile` regions
-    int trigger_depth[2] = {0, 0};  // frames and -b regions inside resume / pause triggers
+    int trigger_depth[2] = {0, 0};  // frames inside resume / pause triggers
     bool enabled = true;    // pyitt.instrumenter.enable()/disable()
     std::vector<bool> saved_enabled;  // the switch before each enable()/disable() block
     std::vector<FrameMark> frames;  // sys.monitoring only

@@ -49,6 +49,17 @@ struct Slots {
 };
 PYITT_ITT_HIDDEN extern Slots g_slots;
 
+// Called before a call that records an event (every API but the static ones and detach) while it is
+// set: a pause the host has put off (-b regions, triggers.cpp) takes effect before anything else
+// is recorded. Set and cleared by the host's thread holding the GIL; read by every call.
+PYITT_ITT_HIDDEN extern void (*g_before_event)();
+
+// detach is called by the collection switch under its lock, so it must not call back into the host.
+constexpr bool settles_before(bool static_impl, const char* api) {
+    return !static_impl && !(api[0] == 'd' && api[1] == 'e' && api[2] == 't' && api[3] == 'a' && api[4] == 'c' &&
+                             api[5] == 'h' && api[6] == '\0');
+}
+
 template <class... P>
 struct FirstParam {
     using type = void;
@@ -74,10 +85,13 @@ inline First first_of(First first, Rest...) {
 }
 
 // The slot is re-read on every call: init and the collector rewrite it (itt-abi.md 5.1).
-template <bool kStaticImpl, class R, class... P>
+template <bool kStaticImpl, bool kSettles, class R, class... P>
 [[gnu::always_inline]] inline R call(R (*&slot)(P...), std::type_identity_t<P>... args) {
     if constexpr (kDomainGated<kStaticImpl, P...>) {
         if (!domain_enabled(first_of(args...))) return R();
+    }
+    if constexpr (kSettles) {
+        if (void (*before)() = __atomic_load_n(&g_before_event, __ATOMIC_RELAXED); __builtin_expect(before != nullptr, 0)) before();
     }
     // Acquire pairs with the collector's release when it binds the slot (free on x86).
     R (*fn)(P...) = __atomic_load_n(&slot, __ATOMIC_ACQUIRE);
@@ -93,7 +107,8 @@ template <bool kStaticImpl, class R, class... P>
 // The APIs: pause(), task_begin(domain, id, parent, name), counter_set_value_v3(counter, &value)...
 #define PYITT_ITT_DEFINE_CALL(ret, api, params, args, group, is_static)                            \
     [[gnu::always_inline]] inline ret api params {                                                 \
-        return detail::call<is_static>(detail::g_slots.api PYITT_ITT_TRAILING_ARGS args);          \
+        return detail::call<is_static, detail::settles_before(is_static, #api)>(                   \
+            detail::g_slots.api PYITT_ITT_TRAILING_ARGS args);                                     \
     }
 PYITT_ITT_APIS(PYITT_ITT_DEFINE_CALL)
 #undef PYITT_ITT_DEFINE_CALL

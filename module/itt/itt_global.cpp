@@ -43,6 +43,9 @@ void fill_api_list() {
 
 }  // namespace
 
+using BeforeEvent = void (*)();
+constinit BeforeEvent g_before_event = nullptr;
+
 constinit Slots g_slots = {
 #define PYITT_ITT_INITIAL_SLOT(ret, api, params, args, group, is_static) &pyitt_itt_init_##api,
     PYITT_ITT_APIS(PYITT_ITT_INITIAL_SLOT)

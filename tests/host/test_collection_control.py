@@ -222,6 +222,41 @@ def test_builtin_regions_are_active_regions(traced):
     assert 2 <= resumes + 1 == pauses <= 6  # threads may overlap: fewer switches than regions
 
 
+
+def test_hot_builtin_regions_switch_collection_rarely(traced):
+    # A pause and a resume per call of a hot @profile function would cost more than its task: the
+    # last exit puts the pause off until a region-less millisecond or the program's next ITT event.
+    source = """
+        import threading
+        import time
+        import pyitt
+
+        @profile
+        def hot(i):
+            return i
+
+        def loop():
+            for i in range(3000):
+                hot(i)
+
+        threads = [threading.Thread(target=loop) for _ in range(4)]
+        for t in threads: t.start()
+        for t in threads: t.join()
+        with pyitt.task("right-after"):  # the program's own event: the put-off pause comes first
+            pass
+        with profile:
+            hot(-1)
+        time.sleep(0.05)                # a region-less while: paused by then
+        with profile:
+            hot(-2)
+    """
+    trace = traced("-b", source=source)
+    assert trace.counts() == {"hot": 12002}
+    assert trace.counts("pyitt") == {}
+    _, pauses, resumes, _ = trace.collection_line()
+    assert pauses == resumes + 1
+    assert 3 <= resumes <= 100  # not one per call; but after the task and during the sleep, paused
+
 PROGRAM_CONTROL = """
     import pyitt
 
