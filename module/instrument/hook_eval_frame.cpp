@@ -65,8 +65,9 @@ inline bool only_creates_generator(Frame*, PyCodeObject*) { return false; }
 #endif
 
 // A code object the filters select (or exclude with its callees): its task, or its -E subtree.
-PyObject* evaluate_selected(PyThreadState* thread, Frame* frame, int throwflag, PyCodeObject* code,
-                            CodeInfo* info, ThreadState* state) {
+// Inlined into evaluate_region, so that a decorated function costs one call frame, as -R does.
+[[gnu::always_inline]] inline PyObject* run_selected(PyThreadState* thread, Frame* frame, int throwflag,
+                                                     PyCodeObject* code, CodeInfo* info, ThreadState* state) {
     if (info->decision == CodeInfo::kSkip) return _PyEval_EvalFrameDefault(thread, frame, throwflag);
     if (info->decision == CodeInfo::kExcludeSubtree) {
         ++state->suppress;
@@ -83,6 +84,11 @@ PyObject* evaluate_selected(PyThreadState* thread, Frame* frame, int throwflag, 
     PyObject* result = _PyEval_EvalFrameDefault(thread, frame, throwflag);
     itt::task_end(g_domain);
     return result;
+}
+
+PyObject* evaluate_selected(PyThreadState* thread, Frame* frame, int throwflag, PyCodeObject* code,
+                            CodeInfo* info, ThreadState* state) {
+    return run_selected(thread, frame, throwflag, code, info, state);
 }
 
 // --resume-on / --pause-on: the switch goes around the task, so a resumed function's own task is
@@ -102,10 +108,15 @@ PyObject* evaluate_selected(PyThreadState* thread, Frame* frame, int throwflag, 
 [[gnu::noinline]] PyObject* evaluate_region(PyThreadState* thread, Frame* frame, int throwflag, PyCodeObject* code,
                                             CodeInfo* info) {
     ThreadState* state = thread_state();
+    // Already inside a profile region (recursion): this run is within the outer one's, which is left
+    // only after it, on this C stack; entering changes nothing but the depth.
+    if (info->region == RegionMark::kProfile && state->profile_depth != 0 && info->trigger == Trigger::kNone) {
+        return run_selected(thread, frame, throwflag, code, info, state);
+    }
     const bool run = !only_creates_generator(frame, code);
     if (run) enter_region(state, info->region);
     PyObject* result = info->trigger != Trigger::kNone ? evaluate_trigger(thread, frame, throwflag, code, info)
-                                                       : evaluate_selected(thread, frame, throwflag, code, info, state);
+                                                       : run_selected(thread, frame, throwflag, code, info, state);
     if (run) leave_region(state, info->region);
     return result;
 }

@@ -23,7 +23,7 @@ namespace py = pybind11;
 
 namespace pyitt::instrument {
 
-thread_local ThreadState* t_state = nullptr;
+constinit thread_local ThreadState* t_state = nullptr;
 
 // The Python helpers of the instrumentation: instrument_support.py, precompiled (module/embed).
 extern const embed::EmbeddedCode kSupportCode;

@@ -43,7 +43,7 @@ struct ThreadState {
 };
 
 ThreadState* create_thread_state();
-extern thread_local ThreadState* t_state;
+extern constinit thread_local ThreadState* t_state;  // constinit: read without a TLS wrapper call
 
 // The calling thread's state (created on first use from the global configuration).
 inline ThreadState* thread_state() {

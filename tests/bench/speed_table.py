@@ -37,7 +37,8 @@ if __name__ == "__main__":
 """
 START_REPEATS = 8  # whole-process rows are short: each sample is the mean of this many runs
 # Long enough that a shared machine's noise is small against them (fib 30: 2.7 M calls).
-SIZES = {"fib": "30", "mixed": "10000", "threads": "800000"}
+SIZES = {"fib": "30", "mixed": "10000", "threads": "800000", "method": "1000000", "generator": "2000000",
+         "coroutine": "1000000", "blocks": "800000"}
 
 
 class Python:
@@ -97,6 +98,22 @@ def rows(pool_script):
         ("8 threads, -b with @profile on the callee", "threads", bare, [
             ("pyitt-host -b", host("-b", mode="builtin-profile")),
             ("pyitt-host -R ^callee$ (what -b should cost)", host("-R", "^callee$")),
+        ]),
+        ("a method, -b with @profile on it", "method", bare, [
+            ("pyitt-host -b", host("-b", mode="builtin-profile")),
+            ("pyitt-host -R ^Meter.tick$ (what -b should cost)", host("-R", r"^Meter\.tick$")),
+        ]),
+        ("a generator, -b with @profile on it", "generator", bare, [
+            ("pyitt-host -b", host("-b", mode="builtin-profile")),
+            ("pyitt-host -R ^numbers$ (what -b should cost)", host("-R", "^numbers$")),
+        ]),
+        ("a coroutine, -b with @profile on it", "coroutine", bare, [
+            ("pyitt-host -b", host("-b", mode="builtin-profile")),
+            ("pyitt-host -R ^twice$ (what -b should cost)", host("-R", "^twice$")),
+        ]),
+        ("-b, `with profile:` around each call of a loop", "blocks", bare, [
+            ("pyitt-host -b", host("-b", mode="builtin-profile")),
+            ("pyitt-host -R ^callee$, no block (what -b should cost)", host("-R", "^callee$")),
         ]),
         ("filters select nothing: fib", "fib", bare, [("pyitt-host", none_selected),
                                                        ("pyitt-host --collector none", host("--collector", "none"))]),

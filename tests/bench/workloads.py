@@ -1,4 +1,4 @@
-"""Workloads for call_overhead.py and speed_table.py. `python workloads.py WORKLOAD MODE [SIZE]` runs one and
+"""Workloads for call_overhead.py, trace_bench.py and speed_table.py. `python workloads.py WORKLOAD MODE [SIZE]` runs one and
 prints the seconds it took (start-up and exit excluded), so every tool is timed on the same code.
 MODE: bare, cprofile, setprofile, decorators (pyitt.task on the hot functions), viztracer, yappi,
 or builtin-profile (the hot functions decorated with the `profile` that pyitt-host -b or kernprof -b
@@ -77,10 +77,79 @@ def threads(calls):
         thread.join()
 
 
+class Meter:
+    def __init__(self):
+        self.count = 0
+
+    def tick(self, i):
+        self.count += 1
+        return i * 2 + 1
+
+
+def method(n):
+    """A method called in a loop (`Meter.tick` is the hot one)."""
+    meter = Meter()
+    total = 0
+    for i in range(n):
+        total += meter.tick(i)
+    return total
+
+
+def numbers(n):
+    for i in range(n):
+        yield i * 2 + 1
+
+
+def generator(n):
+    """A generator's resumptions (`numbers` is the hot one)."""
+    total = 0
+    for value in numbers(n):
+        total += value
+    return total
+
+
+async def twice(i):
+    return i * 2 + 1
+
+
+async def awaiting(n):
+    total = 0
+    for i in range(n):
+        total += await twice(i)
+    return total
+
+
+def coroutine(n):
+    """Coroutines awaited in a loop, driven without an event loop (`twice` is the hot one)."""
+    try:
+        awaiting(n).send(None)
+    except StopIteration as stop:
+        return stop.value
+
+
+BLOCK = None  # mode builtin-profile: the builtin `profile`, entered around each call in blocks()
+
+
+def blocks(n):
+    """`with profile:` around one small call per iteration (bare: the same loop without the block)."""
+    total = 0
+    if BLOCK is None:
+        for i in range(n):
+            total += callee(i)
+    else:
+        for i in range(n):
+            with BLOCK:
+                total += callee(i)
+    return total
+
+
 WORKLOADS = {"fib": (fib, 27), "mixed": (mixed, 10000), "numeric": (numeric, 3_000_000),
-             "threads": (threads, 400_000), "fib10m": (fib, 33)}  # fib10m: 11.4 M calls (trace_bench.py)
+             "threads": (threads, 400_000), "fib10m": (fib, 33),
+             "method": (method, 600_000), "generator": (generator, 1_000_000), "coroutine": (coroutine, 500_000),
+             "blocks": (blocks, 400_000)}  # fib10m: 11.4 M calls (trace_bench.py)
 HOT = {"fib": ["fib"], "mixed": ["Ledger.record", "Ledger.recent_total", "settle"], "numeric": [],
-       "threads": ["callee"], "fib10m": ["fib"]}
+       "threads": ["callee"], "fib10m": ["fib"], "method": ["Meter.tick"], "generator": ["numbers"],
+       "coroutine": ["twice"], "blocks": []}
 
 
 def decorate_hot(workload, decorator):
@@ -103,6 +172,8 @@ def main():
         decorate_hot(workload, pyitt.task)
         func = globals()[func.__name__]
     elif mode == "builtin-profile":
+        global BLOCK
+        BLOCK = builtins.profile
         decorate_hot(workload, builtins.profile)
         func = globals()[func.__name__]
     profiler = None
