@@ -50,7 +50,15 @@ void switch_collection(Source source, bool resume) {
     g_state = resume ? State::kRunning : State::kPaused;
 }
 
+// A pause the host has put off (-b regions: triggers.cpp) comes before the program's own request,
+// as it would have without the delay, so that the program's request is the latest and wins.
+void host_pause_first(Source source) {
+    if (source != Source::kProgram) return;
+    if (void (*before)() = __atomic_load_n(&itt::detail::g_before_event, __ATOMIC_RELAXED)) before();
+}
+
 bool request(Source source, bool resume) {
+    host_pause_first(source);
     Lock lock;
     if (g_state == State::kDetached) return false;
     switch_collection(source, resume);
@@ -70,13 +78,15 @@ bool pause(Source source) { return request(source, false); }
 bool resume(Source source) { return request(source, true); }
 
 bool toggle(Source source) {
+    host_pause_first(source);
     Lock lock;
     if (g_state == State::kDetached) return false;
     switch_collection(source, g_state == State::kPaused);
     return true;
 }
 
-bool detach(Source) {
+bool detach(Source source) {
+    host_pause_first(source);
     Lock lock;
     if (g_state == State::kDetached) return false;
     itt::detach();
@@ -87,6 +97,7 @@ bool detach(Source) {
 // Scopes are bit sets (host 1, offload 2, all): the program's own offload-only calls leave the
 // host's state as it is.
 bool pause_scoped(int scope) {
+    host_pause_first(Source::kProgram);
     Lock lock;
     if (g_state == State::kDetached) return false;
     itt::pause_scoped(scope);
@@ -95,6 +106,7 @@ bool pause_scoped(int scope) {
 }
 
 bool resume_scoped(int scope) {
+    host_pause_first(Source::kProgram);
     Lock lock;
     if (g_state == State::kDetached) return false;
     itt::resume_scoped(scope);

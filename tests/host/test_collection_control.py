@@ -257,6 +257,23 @@ def test_hot_builtin_regions_switch_collection_rarely(traced):
     assert pauses == resumes + 1
     assert 3 <= resumes <= 100  # not one per call; but after the task and during the sleep, paused
 
+
+def test_the_programs_request_after_a_region_wins_over_its_put_off_pause(traced):
+    source = """
+        import pyitt
+
+        @profile
+        def region():
+            pass
+
+        region()
+        pyitt.resume()  # later than the region's exit: it wins, as it did before the pause was put off
+        with pyitt.task("after-resume"):
+            pass
+    """
+    trace = traced("-b", source=source)
+    assert trace.counts("pyitt") == {"after-resume": 1}
+
 PROGRAM_CONTROL = """
     import pyitt
 
