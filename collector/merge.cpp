@@ -261,6 +261,7 @@ private:
             row.count += r.count;
             row.unfinished += r.unfinished;
             row.depth = std::min(row.depth, depth);
+            row.recursion = std::max(row.recursion, r.recursion);
             row.inclusive_ns += r.inclusive_ns;
             row.exclusive_ns += r.exclusive_ns;
             row.processes += 1;

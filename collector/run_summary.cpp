@@ -105,7 +105,10 @@ void flat_section(Out& out, const RunSummaryInput& run, std::size_t max_rows) {
     for (std::size_t i = 0; i < shown; ++i) {
         const auto& [label, r] = rows[i];
         const double share = total_exclusive == 0 ? 0.0 : 100.0 * static_cast<double>(r.exclusive_ns) / static_cast<double>(total_exclusive);
-        fmt::format_to(o, "{:<{}} {:>9} {:>9} {:>5} {:>13.3f} {:>13.3f} {:>6.1f}\n", fit(label, kLabelWidth), kLabelWidth,
+        // As the per-process tables show it: "fib (recursive, depth 1-20)", the suffix whole.
+        const std::string suffix = r.recursion > 1 ? fmt::format(" (recursive, depth 1-{})", r.recursion) : std::string();
+        const std::string shown_label = fit(label, kLabelWidth > suffix.size() + 8 ? kLabelWidth - suffix.size() : 8) + suffix;
+        fmt::format_to(o, "{:<{}} {:>9} {:>9} {:>5} {:>13.3f} {:>13.3f} {:>6.1f}\n", shown_label, kLabelWidth,
                        r.processes, std::to_string(r.count) + (r.unfinished > 0 ? "*" : ""), r.depth,
                        ms(r.inclusive_ns), ms(r.exclusive_ns), share);
     }

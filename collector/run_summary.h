@@ -30,6 +30,7 @@ struct ProcessRecord {
 struct TotalRow {
     std::uint64_t count = 0, unfinished = 0, inclusive_ns = 0, exclusive_ns = 0;
     std::uint32_t depth = UINT32_MAX;
+    std::uint64_t recursion = 1;  // deepest in any process
     int processes = 0;
 };
 

@@ -197,11 +197,12 @@ private:
         return !scanner_.failed();
     }
 
-    // ["label",count,unfinished,depth,inclusive_ns,exclusive_ns]; a row of another shape is skipped.
+    // ["label",count,unfinished,depth,inclusive_ns,exclusive_ns[,recursion]]; a row of another shape is skipped.
     bool flat_row() {
         scanner_.consume('[');
         FlatRow row;
-        std::uint64_t* numbers[] = {&row.count, &row.unfinished, &row.depth, &row.inclusive_ns, &row.exclusive_ns};
+        std::uint64_t* numbers[] = {&row.count, &row.unfinished, &row.depth, &row.inclusive_ns, &row.exclusive_ns,
+                                    &row.recursion};
         bool first = true, well_formed = true;
         std::size_t index = 0;
         while (scanner_.more(']', first)) {
@@ -210,7 +211,7 @@ private:
             bool read = false;
             if (index == 0 && c == '"') {
                 read = scanner_.read_string(&row.label, 4096);
-            } else if (index >= 1 && index <= 5) {
+            } else if (index >= 1 && index <= 6) {
                 std::string_view token;
                 bool is_number = false;
                 read = number_member(token, is_number);
@@ -223,7 +224,7 @@ private:
             ++index;
         }
         if (scanner_.failed()) return false;
-        if (well_formed && index == 6) trace_.flat.push_back(std::move(row));
+        if (well_formed && (index == 6 || index == 7)) trace_.flat.push_back(std::move(row));
         return true;
     }
 

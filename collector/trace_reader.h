@@ -14,10 +14,11 @@
 namespace pyitt::collector {
 
 // One row of the process's flat table ("pyittFlat": label, count, unfinished, depth, inclusive,
-// exclusive), as trace_writer.cpp writes it.
+// exclusive, recursion), as trace_writer.cpp writes it (traces written before recursion have 6).
 struct FlatRow {
     std::string label;
     std::uint64_t count = 0, unfinished = 0, depth = 0, inclusive_ns = 0, exclusive_ns = 0;
+    std::uint64_t recursion = 1;  // deepest nesting of the label in itself (1: none)
 };
 
 struct ProcessTrace {

@@ -101,8 +101,9 @@ WriteResult write_outputs(const OutputDirectory& dir, std::uint64_t end_ticks) {
     ProcessTrailer trailer{identity.parent_pid, clock.to_ns(first_ticks), wall_ns, identity.end_signal, identity.name, {}};
     bool first_row = true;
     for (const Summary::FlatRow& row : summary.flat()) {
-        trailer.flat_rows_json += fmt::format("{}\n[{},{},{},{},{},{}]", first_row ? "" : ",", json_quote(row.label), row.count,
-                                              row.unfinished, row.depth, row.inclusive_ns, row.exclusive_ns);
+        trailer.flat_rows_json += fmt::format("{}\n[{},{},{},{},{},{},{}]", first_row ? "" : ",", json_quote(row.label),
+                                              row.count, row.unfinished, row.depth, row.inclusive_ns, row.exclusive_ns,
+                                              row.recursion);
         first_row = false;
     }
     out.end(trailer);

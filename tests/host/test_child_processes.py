@@ -90,6 +90,24 @@ def test_pool_map_counts_every_item_once_across_workers(run_host, method, worker
         assert "forkserver" in r.roles()  # stopped at the end of main, so its trace is merged
 
 
+def test_the_merged_flat_table_marks_recursion_as_each_process_does(run_host):
+    r = run_host(["-R", "^fib$"], """
+    import os
+    def fib(n):
+        return n if n < 2 else fib(n - 1) + fib(n - 2)
+    pid = os.fork()
+    fib(7 if pid == 0 else 9)
+    if pid == 0:
+        os._exit(0)
+    os.waitpid(pid, 0)
+    """)
+    assert r.result.returncode == 0, r.result.stderr
+    merged = r.summary.split("Flat, all processes", 1)[1]
+    # The deepest of the processes' (9 in the parent, 7 in the child), as summary-<pid>.txt says it.
+    assert "fib (recursive, depth 1-9)" in merged, merged
+    assert any("fib (recursive, depth 1-7)" in p.read_text() for p in r.out.glob("summary-*.txt"))
+
+
 def test_pythons_start_method_is_the_default_and_the_program_may_still_choose(run_host, build_dir, tmp_path):
     script = """
     import multiprocessing, sys
