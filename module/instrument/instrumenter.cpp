@@ -62,7 +62,8 @@ def decorate_marked(region, func, mark):
     """What decorate does, natively: a plain function becomes a copy of itself with a code object
     of its own, marked (mark(code)) so that the call hooks enter `region` around every run of it
     (each resumption of a generator or coroutine), without a wrapper's call. The function itself
-    is left as it was. Anything else is wrapped."""
+    is left as it was. Anything else is wrapped. mark(code, copy) also lets 3.13 specialise calls
+    of the copy, as it does for functions a def made."""
     if isinstance(func, (staticmethod, classmethod)):
         return type(func)(decorate_marked(region, func.__func__, mark))
     if type(func) is not _FunctionType:
@@ -77,7 +78,7 @@ def decorate_marked(region, func, mark):
             pass
     copy.__dict__.update(func.__dict__)
     copy.__wrapped__ = func  # as functools.wraps says
-    mark(code)
+    mark(code, copy)
     return copy
 
 def decorate(region, func):
@@ -207,6 +208,18 @@ void bind_block(py::class_<T>& cls) {
 
 }  // namespace
 
+// 3.13 specialises a call (CALL_PY_EXACT_ARGS...) only of a function with a version, which only a
+// def gives (MAKE_FUNCTION: its code's co_version); one made by FunctionType() has none, and each
+// call of it took the generic path (~125 more instructions). The copy gets what a def would give
+// it; setting its code, defaults or the like later takes the version away again, as for any function.
+static void give_code_version([[maybe_unused]] PyFunctionObject* function) {
+#if PY_VERSION_HEX >= 0x030D0000
+    if (function->func_version == 0) {
+        function->func_version = reinterpret_cast<PyCodeObject*>(function->func_code)->co_version;
+    }
+#endif
+}
+
 // `profile` (with -b: instrument only inside it) and `noprofile` (switch off beneath it), called
 // with a function. With -b, profile regions are also active regions: collection runs inside them.
 PyObject* decorate_with_region(PyObject* region, RegionMark mark, PyObject* func) {
@@ -216,8 +229,9 @@ PyObject* decorate_with_region(PyObject* region, RegionMark mark, PyObject* func
         py::object target = py::reinterpret_borrow<py::object>(func);
         if (!g_hooks_mark_regions) return decorator_support().attr("decorate")(self, target).release().ptr();
         return decorator_support()
-            .attr("decorate_marked")(self, target, py::cpp_function([mark](py::handle code) {
+            .attr("decorate_marked")(self, target, py::cpp_function([mark](py::handle code, py::handle copy) {
                 mark_region_code(reinterpret_cast<PyCodeObject*>(code.ptr()), mark);
+                give_code_version(reinterpret_cast<PyFunctionObject*>(copy.ptr()));
             }))
             .release()
             .ptr();

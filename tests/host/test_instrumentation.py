@@ -259,6 +259,33 @@ def test_profile_marks_functions_keeping_what_they_are(trace_of):
                       "step": 9}
 
 
+def test_calls_of_profile_functions_specialise_as_a_defs_do(trace_of):
+    # 3.13 specialises calls only of functions with a version, which FunctionType() does not give.
+    source = """
+        import dis
+        import sys
+
+        def plain(i): return i
+        @profile
+        def marked(i): return i
+
+        def call_plain(n):
+            for i in range(n): plain(i)
+        def call_marked(n):
+            for i in range(n): marked(i)
+
+        with profile:
+            call_plain(100); call_marked(100)
+        if sys.version_info < (3, 11):  # no specialising interpreter
+            print("- -")
+        else:
+            ops = [[i.opname for i in dis.get_instructions(f, adaptive=True) if i.opname.startswith("CALL")][-1]
+                   for f in (call_plain, call_marked)]
+            print(ops[0], ops[1])
+    """
+    plain, marked = trace_of("-b", source=source).result.stdout.split()
+    assert marked == plain
+
 def test_from_pyitt_import_profile_runs_under_plain_python(build_dir, python_exe, clean_env, tmp_path):
     script = tmp_path / "prog.py"
     script.write_text("from pyitt import profile\n@profile\ndef f():\n    return 3\nwith profile:\n    print(f())\n")
