@@ -114,6 +114,7 @@ def rows(pool_script):
         ("-b, `with profile:` around each call of a loop", "blocks", bare, [
             ("pyitt-host -b", host("-b", mode="builtin-profile")),
             ("pyitt-host -R ^callee$, no block (what -b should cost)", host("-R", "^callee$")),
+            ("pyitt-host -R ^callee$, `with pyitt.task` blocks", host("-R", "^callee$", mode="task-blocks")),
         ]),
         ("filters select nothing: fib", "fib", bare, [("pyitt-host", none_selected),
                                                        ("pyitt-host --collector none", host("--collector", "none"))]),

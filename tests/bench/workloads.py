@@ -1,8 +1,9 @@
 """Workloads for call_overhead.py, trace_bench.py and speed_table.py. `python workloads.py WORKLOAD MODE [SIZE]` runs one and
 prints the seconds it took (start-up and exit excluded), so every tool is timed on the same code.
 MODE: bare, cprofile, setprofile, decorators (pyitt.task on the hot functions), viztracer, yappi,
-or builtin-profile (the hot functions decorated with the `profile` that pyitt-host -b or kernprof -b
-put in builtins)."""
+builtin-profile (the hot functions decorated with the `profile` that pyitt-host -b or kernprof -b
+put in builtins), or task-blocks (blocks only: a `with pyitt.task` block where builtin-profile has
+`with profile:`)."""
 import builtins
 import sys
 import threading
@@ -127,7 +128,7 @@ def coroutine(n):
         return stop.value
 
 
-BLOCK = None  # mode builtin-profile: the builtin `profile`, entered around each call in blocks()
+BLOCK = None  # the context manager entered around each call in blocks(): `profile` or a pyitt task
 
 
 def blocks(n):
@@ -163,6 +164,7 @@ def decorate_hot(workload, decorator):
 
 
 def main():
+    global BLOCK
     workload, mode = sys.argv[1], sys.argv[2]
     func, arg = WORKLOADS[workload]
     if len(sys.argv) > 3:
@@ -171,8 +173,10 @@ def main():
         import pyitt
         decorate_hot(workload, pyitt.task)
         func = globals()[func.__name__]
+    elif mode == "task-blocks":  # blocks(): a pyitt task around each call instead of `with profile:`
+        import pyitt
+        BLOCK = pyitt.task("block")
     elif mode == "builtin-profile":
-        global BLOCK
         BLOCK = builtins.profile
         decorate_hot(workload, builtins.profile)
         func = globals()[func.__name__]
