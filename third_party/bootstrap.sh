@@ -7,7 +7,7 @@ build_dir=${1:-build}
 python=${2:-/usr/bin/python3}
 
 packages=(cmake ninja-build g++ pkg-config python3-dev python3-venv python3-pytest
-          pybind11-dev libcli11-dev libfmt-dev zlib1g-dev googletest libgtest-dev libbenchmark-dev
+          pybind11-dev libcli11-dev libfmt-dev zlib1g-dev libdeflate-dev googletest libgtest-dev libbenchmark-dev
           dpkg-dev file lintian man-db help2man environment-modules  # this line: packaging and its tests
           clang libclang-rt-14-dev lld  # tests/fuzz: libFuzzer with the sanitizers
           valgrind  # tests/bench/call_instructions.py: instructions per call, counted by callgrind
