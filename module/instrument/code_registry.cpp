@@ -97,6 +97,22 @@ RegionMark take_pending_region(PyCodeObject* code) {
     return region;
 }
 
+#if PY_VERSION_HEX < 0x030B0000
+// Before 3.11 a code object has no co_qualname, and a nested function's (`make.<locals>.inner`) is
+// not among its module's globals: the decorated function told it. Held like pending regions.
+std::unordered_map<PyCodeObject*, py::object>* g_told_qualified_names = nullptr;
+
+py::object take_told_qualified_name(PyCodeObject* code) {
+    if (g_told_qualified_names == nullptr) return {};
+    const auto found = g_told_qualified_names->find(code);
+    if (found == g_told_qualified_names->end()) return {};
+    py::object name = std::move(found->second);
+    g_told_qualified_names->erase(found);
+    Py_DECREF(code);
+    return name;
+}
+#endif
+
 void free_code_info(void* info) { delete static_cast<CodeInfo*>(info); }
 
 struct Verdict {
@@ -166,6 +182,7 @@ py::object qualified_name(PyCodeObject* code, PyObject* globals) {
     (void)globals;
     return py::reinterpret_borrow<py::object>(code->co_qualname);
 #else
+    if (py::object told = take_told_qualified_name(code)) return told;
     if (PyObject* found = find_qualified_name(code, globals)) return py::reinterpret_steal<py::object>(found);
     return py::reinterpret_borrow<py::object>(code->co_name);
 #endif
@@ -333,6 +350,15 @@ CodeInfo* code_info_slow(PyCodeObject* code, PyObject* globals) {
         return &skip;
     }
     return info.release();
+}
+
+void tell_qualified_name([[maybe_unused]] PyCodeObject* code, [[maybe_unused]] PyObject* qualified_name) {
+#if PY_VERSION_HEX < 0x030B0000
+    if (qualified_name == nullptr || !PyUnicode_Check(qualified_name)) return;
+    if (g_told_qualified_names == nullptr) g_told_qualified_names = new std::unordered_map<PyCodeObject*, py::object>();
+    const auto [it, inserted] = g_told_qualified_names->insert_or_assign(code, py::reinterpret_borrow<py::object>(qualified_name));
+    if (inserted) Py_INCREF(code);
+#endif
 }
 
 void mark_region_code(PyCodeObject* code, RegionMark region) {

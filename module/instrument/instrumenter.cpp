@@ -231,6 +231,8 @@ PyObject* decorate_with_region(PyObject* region, RegionMark mark, PyObject* func
         return decorator_support()
             .attr("decorate_marked")(self, target, py::cpp_function([mark](py::handle code, py::handle copy) {
                 mark_region_code(reinterpret_cast<PyCodeObject*>(code.ptr()), mark);
+                tell_qualified_name(reinterpret_cast<PyCodeObject*>(code.ptr()),
+                                    reinterpret_cast<PyFunctionObject*>(copy.ptr())->func_qualname);
                 give_code_version(reinterpret_cast<PyFunctionObject*>(copy.ptr()));
             }))
             .release()

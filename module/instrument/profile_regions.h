@@ -43,4 +43,8 @@ inline bool g_hooks_mark_regions = false;
 // its first run). The code object must be one only the decorated function runs.
 void mark_region_code(PyCodeObject* code, RegionMark region);
 
+// The qualified name of the function whose code `code` is, for labels before 3.11 (no co_qualname);
+// told before the code's first run. Does nothing from 3.11.
+void tell_qualified_name(PyCodeObject* code, PyObject* qualified_name);
+
 }  // namespace pyitt::instrument
