@@ -116,10 +116,7 @@ public:
         meta(pid_, "process_name", process_.name);
         for (const auto& [thread, name] : thread_names_) meta(tids_[thread], "thread_name", name);
         // For the merge of a run's processes (merge.h): who this was and its flat table, one row a line.
-        append(fmt::format("\n],\n\"pyittProcess\":{{\"pid\":{},\"parent\":{},\"run\":{},\"name\":{},\"events\":{},"
-                           "\"first_ns\":{},\"wall_ns\":{},\"signal\":{}}},\n\"pyittFlat\":[{}\n]}}\n",
-                           pid_, t.parent, json_quote(process_.run_id), json_quote(process_.name), events_,
-                           t.first_ns, t.wall_ns, t.end_signal, t.flat_rows_json));
+        append("\n],\n" + trailer_members(ProcessInfo{pid_, process_.name, process_.run_id}, events_, t) + "}\n");
         flush();
     }
 

@@ -255,6 +255,8 @@ private:
         p.wall_ns = t.wall_ns;
         p.end_signal = static_cast<int>(t.end_signal);
         if (!t.complete) p.cut = t.problem;
+        p.threads = t.threads;
+        p.collection = t.collection;
         for (const FlatRow& r : t.flat) {
             const auto depth = static_cast<std::uint32_t>(std::min<std::uint64_t>(r.depth, UINT32_MAX));
             TotalRow& row = totals_[r.label];
@@ -356,30 +358,13 @@ private:
         }
     }
 
-    // Each process's threads (from its summary) and frames (from its stacks, under a root frame of
-    // its own): files it wrote beside its trace.
+    // Each process's frames (from its stacks, under a root frame of its own): a file it wrote
+    // beside its trace. Its threads came with its trace's trailer.
     void read_profiles() {
-        constexpr std::size_t kMaxSummaryBytes = 64u << 20, kMaxStacksBytes = 256u << 20;
+        constexpr std::size_t kMaxStacksBytes = 256u << 20;
         for (ProcessRecord& p : processes_) {
             if (p.trace_file.empty()) continue;
             const int dir_fd = sources_[p.source].dir.fd;
-            const std::string summary = read_text(dir_fd, sibling_file(p.trace_file, "summary-", ".txt"), kMaxSummaryBytes);
-            // Its "Threads" section: one "  thread <tid> <name>: ..." line each, up to a blank line.
-            if (summary.compare(0, 14, "pyitt summary:") == 0) {
-                const std::size_t line = summary.find('\n');
-                if (line != std::string::npos && summary.compare(line + 1, 18, "collection paused ") == 0)
-                    p.collection = summary.substr(line + 1, summary.find('\n', line + 1) - line - 1);
-            }
-            const std::size_t section = summary.find("\nThreads (");
-            if (section != std::string::npos) {
-                std::size_t begin = summary.find('\n', section + 1);
-                while (begin != std::string::npos && summary.compare(begin + 1, 9, "  thread ") == 0) {
-                    const std::size_t end = summary.find('\n', begin + 1);
-                    if (end == std::string::npos) break;
-                    p.threads.push_back(summary.substr(begin + 3, end - begin - 3));
-                    begin = end;
-                }
-            }
             const std::string stacks = read_text(dir_fd, sibling_file(p.trace_file, "stacks-", ".txt"), kMaxStacksBytes);
             if (!stacks.empty())
                 frames_.add_collapsed(stacks, frames_.child(flamegraph::FrameTree::kRoot,

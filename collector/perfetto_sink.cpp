@@ -208,11 +208,7 @@ public:
         put_uint(packet, kSequenceId, kProcessSequence);
         put_bytes(packet, kTrackDescriptor, process_descriptor());
         // For the merge of a run's processes (merge.h): who this was and its flat table.
-        put_bytes(packet, kPyittTrailer,
-                  fmt::format("{{\"pyittProcess\":{{\"pid\":{},\"parent\":{},\"run\":{},\"name\":{},\"events\":{},"
-                              "\"first_ns\":{},\"wall_ns\":{},\"signal\":{}}},\n\"pyittFlat\":[{}\n]}}",
-                              process_.pid, t.parent, json_quote(process_.run_id), json_quote(process_.name), events_,
-                              t.first_ns, t.wall_ns, t.end_signal, t.flat_rows_json));
+        put_bytes(packet, kPyittTrailer, "{" + trailer_members(process_, events_, t) + "}");
         deflater_.write_plain(message(kTracePacket, packet));
         deflater_.finish();
     }

@@ -22,8 +22,8 @@ struct ProcessRecord {
     std::uint64_t first_ns = 0, wall_ns = 0;
     int end_signal = 0;                // the trace was written at a crash
     int source = 0;                    // which of the merge's sources (merge.h) it came from
-    std::vector<std::string> threads;  // "thread 12 name: 3 task(s), wall ..., CPU ..." from its summary
-    std::string collection;            // "collection paused ..." from its summary, if it paused
+    std::vector<std::string> threads;  // "thread 12 name: 3 task(s), wall ..., CPU ..." from its trailer
+    std::string collection;            // "collection paused ..." from its trailer, if it paused
     bool incomplete() const { return trace_file.empty() || end_signal != 0 || !cut.empty(); }
 };
 

@@ -100,6 +100,10 @@ public:
     // The whole summary (summary-<pid>.txt) and the bounded one for stderr; `events` counts every
     // trace event, tasks or not, to say why nothing was recorded.
     std::string full_text(pid_t pid, std::uint64_t wall_ns, unsigned long long events) const;
+    // For the trace's trailer (the merge's per-process lines): "thread <tid> <name>: ..." of each
+    // thread that recorded, and "collection paused ..." (empty when it never paused).
+    std::vector<std::string> thread_lines() const;
+    std::string collection_text(std::uint64_t wall_ns) const;
     std::string brief_text(pid_t pid, std::uint64_t wall_ns, unsigned long long events,
                            const std::string& full_name) const;
     // Frames for the flame graph: a root frame per thread, then its call tree, weighted by

@@ -105,6 +105,24 @@ void nothing_recorded(fmt::memory_buffer& out, const Summary& s, pid_t pid, std:
 
 }  // namespace
 
+std::vector<std::string> Summary::thread_lines() const {
+    std::vector<std::string> lines;
+    for (const auto& t : threads_) {
+        if (t->tasks == 0) continue;
+        const std::string line = thread_line(*t);  // "  thread ...\n"
+        lines.push_back(line.substr(2, line.size() - 3));
+    }
+    return lines;
+}
+
+std::string Summary::collection_text(std::uint64_t wall_ns) const {
+    fmt::memory_buffer out;
+    collection_line(out, collection_, wall_ns);
+    std::string line = fmt::to_string(out);
+    if (!line.empty()) line.pop_back();
+    return line;
+}
+
 std::string Summary::full_text(pid_t pid, std::uint64_t wall_ns, unsigned long long events) const {
     fmt::memory_buffer out;
     auto o = std::back_inserter(out);

@@ -163,8 +163,12 @@ private:
         std::string key;
         while (scanner_.more('}', first)) {
             if (!scanner_.read_string(&key, 64) || !scanner_.consume(':')) return false;
-            if (key == "name") {
-                if (!string_member(trace_.name, 4096)) return false;
+            if (key == "name" || key == "collection") {
+                if (!string_member(key == "name" ? trace_.name : trace_.collection, 4096)) return false;
+                continue;
+            }
+            if (key == "threads") {
+                if (!thread_lines()) return false;
                 continue;
             }
             std::string_view token;
@@ -180,6 +184,19 @@ private:
         if (scanner_.failed()) return false;
         trailer_seen_ = true;
         return true;
+    }
+
+    // ["thread 12 name: ...", ...]: a member of another kind is skipped; at most kMaxThreadLines kept.
+    bool thread_lines() {
+        constexpr std::size_t kMaxThreadLines = 1u << 16;
+        if (!scanner_.consume('[')) return false;
+        bool first = true;
+        while (scanner_.more(']', first)) {
+            std::string line;
+            if (!string_member(line, 4096)) return false;
+            if (!line.empty() && trace_.threads.size() < kMaxThreadLines) trace_.threads.push_back(std::move(line));
+        }
+        return !scanner_.failed();
     }
 
     bool flat_rows() {

@@ -33,6 +33,8 @@ struct ProcessTrace {
     unsigned long long events = 0;  // events handed on, metadata ("M") not counted
     bool named = false;             // a process_name event was among them
     std::vector<FlatRow> flat;
+    std::vector<std::string> threads;  // the summary's thread lines ("thread <tid> <name>: ...")
+    std::string collection;            // its "collection paused ..." line, if it paused
 };
 
 // The largest single event accepted: beyond it the trace counts as corrupt from there on.

@@ -43,7 +43,13 @@ struct ProcessTrailer {
     int end_signal = 0;
     std::string process_name;  // as it is now (the host may name the process after begin)
     std::string flat_rows_json;  // rows of the summary's flat table, `[label,count,...]` separated by commas
+    std::vector<std::string> threads;  // the summary's thread lines ("thread <tid> <name>: ...")
+    std::string collection;            // its "collection paused ..." line, if it paused
 };
+
+// The trailer's members, `"pyittProcess":{...},\n"pyittFlat":[...]`, as both formats carry them
+// (the JSON trace at its top level, the Perfetto trace in its trailer packet's object).
+std::string trailer_members(const ProcessInfo& process, unsigned long long events, const ProcessTrailer& trailer);
 
 class TraceSink {
 public:

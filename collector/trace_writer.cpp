@@ -22,6 +22,16 @@
 
 namespace pyitt::collector {
 
+std::string trailer_members(const ProcessInfo& process, unsigned long long events, const ProcessTrailer& t) {
+    std::string threads;
+    for (const std::string& line : t.threads) threads += (threads.empty() ? "\n" : ",\n") + json_quote(line);
+    return fmt::format("\"pyittProcess\":{{\"pid\":{},\"parent\":{},\"run\":{},\"name\":{},\"events\":{},"
+                       "\"first_ns\":{},\"wall_ns\":{},\"signal\":{},\"collection\":{},\"threads\":[{}]}},\n"
+                       "\"pyittFlat\":[{}\n]",
+                       process.pid, t.parent, json_quote(process.run_id), json_quote(process.name), events, t.first_ns,
+                       t.wall_ns, t.end_signal, json_quote(t.collection), threads, t.flat_rows_json);
+}
+
 namespace {
 
 // The converter's scratch file into the trace's temporary.
@@ -98,7 +108,7 @@ WriteResult write_outputs(const OutputDirectory& dir, std::uint64_t end_ticks) {
     const std::uint64_t wall_ns = clock.to_ns(end_ticks) - std::min(clock.to_ns(end_ticks), clock.to_ns(first_ticks));
     Summary& summary = state->summary;
     summary.set_collection(builder.collection(first_ticks));
-    ProcessTrailer trailer{identity.parent_pid, clock.to_ns(first_ticks), wall_ns, identity.end_signal, identity.name, {}};
+    ProcessTrailer trailer{identity.parent_pid, clock.to_ns(first_ticks), wall_ns, identity.end_signal, identity.name, {}, {}, {}};
     bool first_row = true;
     for (const Summary::FlatRow& row : summary.flat()) {
         trailer.flat_rows_json += fmt::format("{}\n[{},{},{},{},{},{},{}]", first_row ? "" : ",", json_quote(row.label),
@@ -106,6 +116,8 @@ WriteResult write_outputs(const OutputDirectory& dir, std::uint64_t end_ticks) {
                                               row.recursion);
         first_row = false;
     }
+    trailer.threads = summary.thread_lines();
+    trailer.collection = summary.collection_text(wall_ns);
     out.end(trailer);
     result.events = out.events();
     bool written = out.ok();

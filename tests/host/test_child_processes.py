@@ -442,3 +442,35 @@ def test_sample_multiprocessing_pool(host, clean_env, tmp_path):
     assert "12 items on fork" in result.stdout  # Python's default start method
     r = Run(result, out)
     assert r.count("simulate", "ForkPoolWorker-") == 12
+
+
+@pytest.mark.parametrize("trace_format", ["perfetto", "json"])
+def test_the_merged_summary_lists_each_processs_threads_from_its_trace(run_host, trace_format):
+    # Each process's thread lines and its paused-collection line reach the merged summary through
+    # its trace's trailer: the same as in its own summary-<pid>.txt, which the merge no longer reads
+    # (removed here before the parent merges).
+    r = run_host(["--trace-format", trace_format, "-R", "^(spin|child_work)$"], """
+    import glob, os, subprocess, sys, threading
+    import pyitt
+    def spin():
+        return sum(range(20000))
+    def child_work():
+        pyitt.pause(); spin(); pyitt.resume()
+        t = threading.Thread(target=spin, name="helper"); t.start(); t.join()
+        spin()
+    if len(sys.argv) > 1:
+        child_work()
+    else:
+        spin()
+        subprocess.run([sys.executable, __file__, "child"], check=True)
+        for own in glob.glob(os.path.join(os.environ["PYITT_OUTPUT_DIR"], "summary-*.txt")):
+            os.remove(own)
+    """)
+    assert r.result.returncode == 0, r.result.stderr
+    section = r.summary.split("Processes (", 1)[1].split("\n\n", 1)[0]
+    for line in ("thread", "MainThread:", "helper:", "collection paused"):
+        assert line in section, section
+    assert len(re.findall(r"^ {18}thread \d+ MainThread: \d+ task\(s\), wall [\d.]+ [mu]?s, CPU ", section, re.M)) == 2
+    assert len(re.findall(r"^ {18}thread \d+ helper: 1 task\(s\)", section, re.M)) == 1
+    assert len(re.findall(r"^ {18}collection paused [\d.]+ ms \([\d.]+% of the wall time\): 1 pause\(s\), 1 resume\(s\)$",
+                          section, re.M)) == 1
