@@ -102,7 +102,8 @@ class _Sequence:
     def __init__(self):
         self.names, self.categories = {}, {}
         self.clock, self.track, self.clock_id = {}, None, None
-        self.stack = []
+        self.stack = []  # the thread's nested tasks
+        self.spans = {}  # track -> the span begun on it
 
 
 def decode(data, on_event=None):
@@ -212,11 +213,8 @@ def decode(data, on_event=None):
             ev = {"ph": "b", "name": name, "cat": category, "id": hex(async_id), "ts": us, "pid": pid, "tid": tid}
             if args is not None:
                 ev["args"] = args
-            seq.stack.append(ev)
             emit(ev)
-            open_spans = getattr(seq, "spans", {})
-            open_spans[track] = ev
-            seq.spans = open_spans
+            seq.spans[track] = ev
         elif kind == 2:
             begun = seq.spans.pop(track)
             emit({"ph": "e", "name": begun["name"], "cat": begun["cat"], "id": begun["id"], "ts": us,

@@ -2,7 +2,6 @@
 (with the built-in collector, everything instrumented, and with --collector none), and stdout, stderr
 (less pyitt-host's own lines) and the exit status must be the same. Where the program ends in an
 unusual way, the trace must still hold what was recorded before the end."""
-import json
 import os
 import re
 import resource

@@ -1,5 +1,6 @@
 """Child processes under pyitt-host: every Python child comes back to the host with the parent's
-options, writes its own trace, and the process the user started merges the run into trace.json."""
+options, writes its own trace, and the process the user started merges the run into its trace
+(trace.perfetto-trace, or trace.json)."""
 import collections
 import itertools
 import json

@@ -1,7 +1,6 @@
 """Collection control from the command line, seen through the built-in collector: what was recorded,
 the pause/resume marks in the trace and the summary's account of them."""
 import collections
-import json
 import os
 import re
 import signal
