@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include "command_line.h"
+#include "python_command_line.h"
 #include "embedded_code.h"
 #include "instrumenter.h"
 #include "itt_client.h"

@@ -17,11 +17,10 @@
 #include <string_view>
 #include <utility>
 
-#include <sys/ioctl.h>
-#include <unistd.h>
 
 #include "collection_control.h"
 #include "config_file.h"
+#include "help_formatter.h"
 #include "version.h"
 
 namespace pyitt::host {
@@ -47,127 +46,14 @@ std::string spell_long(std::string_view token) {
     return std::string(token);
 }
 
-// The long option an omnitrace-style multi-letter name stands for ("" if none): for the help.
-std::string_view multi_letter_name(std::string_view long_name) {
-    for (auto [short_name, long_spelling] : kMultiLetterOptions) {
-        if (long_spelling == long_name) return short_name;
-    }
-    return {};
-}
-
-// The width help is laid out for: $COLUMNS, else the terminal's, else 80 (a pipe, a file).
-size_t help_width() {
-    if (const char* columns = std::getenv("COLUMNS")) {
-        char* end = nullptr;
-        const long value = std::strtol(columns, &end, 10);
-        if (end != columns && *end == '\0' && value > 0) return std::clamp<long>(value, 40, 200);
-    }
-    winsize size{};
-    if (isatty(STDOUT_FILENO) && ioctl(STDOUT_FILENO, TIOCGWINSZ, &size) == 0 && size.ws_col > 0) {
-        return std::clamp<size_t>(size.ws_col, 40, 200);
-    }
-    return 80;
-}
-
-// Words of `text` as lines no wider than `width` once `indent` spaces precede each; a word longer
-// than that has a line of its own rather than being cut.
-std::string wrapped(std::string_view text, size_t indent, size_t width, bool indent_first = true) {
-    std::string out;
-    std::string line;
-    const auto flush = [&](bool first) {
-        if (!first || indent_first) out.append(indent, ' ');
-        out += line;
-        out += '\n';
-        line.clear();
-    };
-    bool first = true;
-    size_t start = 0;
-    while (start < text.size()) {
-        const size_t space = text.find(' ', start);
-        const std::string_view word = text.substr(start, space == std::string_view::npos ? std::string_view::npos
-                                                                                        : space - start);
-        start = space == std::string_view::npos ? text.size() : space + 1;
-        if (word.empty()) continue;
-        if (!line.empty() && indent + line.size() + 1 + word.size() > width) {
-            flush(first);
-            first = false;
-        }
-        if (!line.empty()) line += ' ';
-        line += word;
-    }
-    if (!line.empty() || first) flush(first);
-    return out;
-}
-
-// --help as a well-kept tool lays it out: the usage lines, what it does, the prose wrapped to the terminal, then
-// each group of options with every name as it is typed (-MI included), the value's metavar and the
-// default, descriptions in a column. A CLI::Formatter, so that CLI11 calls it for --help; CLI11's
-// own layout shows a second usage line for an unnamed app, validator names as metavars and
-// negated flags' {false}.
-class HelpFormatter : public CLI::Formatter {
-public:
-    HelpFormatter(std::vector<std::string> usage, std::vector<std::string> paragraphs, std::string footer)
-        : usage_(std::move(usage)), paragraphs_(std::move(paragraphs)), footer_(std::move(footer)) {}
-
-    std::string make_help(const CLI::App* app, std::string, CLI::AppFormatMode) const override {
-        const size_t width = help_width();
-        // GNU's layout of the usage lines, which help2man makes the man page's SYNOPSIS.
-        std::string out;
-        for (const std::string& line : usage_) out += (out.empty() ? "Usage: " : "  or:  ") + line + "\n";
-        out += wrapped(app->get_description(), 0, width);
-        for (const std::string& paragraph : paragraphs_) out += "\n" + wrapped(paragraph, 0, width);
-        for (const std::string& group : app->get_groups()) {
-            if (group.empty()) continue;  // hidden: for pyitt-host's own children
-            out += "\n" + group + ":\n";
-            for (const CLI::Option* option : app->get_options([&](const CLI::Option* o) { return o->get_group() == group; })) {
-                out += option_entry(*option, width);
-            }
-        }
-        if (!footer_.empty()) out += "\n" + wrapped(footer_, 0, width);
-        return out;
-    }
-
-private:
-    static constexpr size_t kIndent = 2;
-    static constexpr size_t kGap = 2;
-
-    // "-I, --function-include FUNC...": every spelling, then the metavar of what it takes.
-    static std::string spelling(const CLI::Option& option) {
-        std::vector<std::string> names;
-        for (const std::string& name : option.get_snames()) names.push_back("-" + name);
-        for (const std::string& name : option.get_lnames()) {
-            if (const std::string_view multi = multi_letter_name("--" + name); !multi.empty()) {
-                names.emplace_back(multi);
-            }
-        }
-        for (const std::string& name : option.get_lnames()) names.push_back("--" + name);
-        std::string spec;
-        for (const std::string& name : names) spec += (spec.empty() ? "" : ", ") + name;
-        if (option.get_items_expected_max() > 0) spec += " " + option.get_type_name();
-        return spec;
-    }
-
-    static std::string option_entry(const CLI::Option& option, size_t width) {
-        const size_t column = std::min<size_t>(30, width / 3);
-        std::string description = option.get_description();
-        if (!option.get_default_str().empty()) description += fmt::format(" (default: {})", option.get_default_str());
-        std::string spec = std::string(kIndent, ' ') + spelling(option);
-        if (spec.size() + kGap > column) {  // its description starts on the next line
-            return spec + "\n" + wrapped(description, column, width);
-        }
-        spec.resize(column, ' ');
-        return spec + wrapped(description, column, width, false);
-    }
-
-    std::vector<std::string> usage_;
-    std::vector<std::string> paragraphs_;
-    std::string footer_;
-};
-
 class OptionParser {
 public:
     explicit OptionParser(HostOptions& options) : app_("Run a Python program with its calls as Intel ITT tasks.") {
-        app_.formatter(std::make_shared<HelpFormatter>(
+        std::vector<OtherSpelling> multi_letter_spellings;
+        for (auto [short_name, long_name] : kMultiLetterOptions) {
+            multi_letter_spellings.push_back({std::string(long_name), std::string(short_name)});
+        }
+        app_.formatter(make_help_formatter(
             std::vector<std::string>{
                 fmt::format("{} [OPTIONS] [--] SCRIPT [ARGS...]", kProgram),
                 fmt::format("{} [OPTIONS] -- [PYTHON-FLAGS] (SCRIPT | -m MODULE | -c CODE | -) [ARGS...]", kProgram),
@@ -178,7 +64,8 @@ public:
                 "before the script after them."},
             fmt::format("The environment variables, the files written and the exit status are described in "
                         "the manual: man {}.",
-                        kProgram)));
+                        kProgram),
+            std::move(multi_letter_spellings)));
         app_.set_help_flag("-h,--help", "Print this help and exit")->group("Run");
         app_.add_option("-v,--verbosity", options.verbosity,
                         "Report on stderr as it runs (lines 'pyitt-host: [vN] ...'): 1, the collector, the output "
@@ -571,13 +458,6 @@ std::vector<std::string> config_file_words(const std::string& file, const Option
     return words;
 }
 
-int hex_digit(char c) {
-    if (c >= '0' && c <= '9') return c - '0';
-    if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-    if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-    return -1;
-}
-
 }  // namespace
 
 UsageError::UsageError(const std::string& message) : std::runtime_error([&] {
@@ -736,89 +616,5 @@ std::vector<std::string> HostOptions::to_args() const {
     return args;
 }
 
-// Words separated by spaces; '%', space and control characters percent-escaped, so the value
-// stays one readable line in `env` and survives any byte but NUL.
-std::string encode_args(const std::vector<std::string>& args) {
-    std::string out;
-    for (const auto& arg : args) {
-        if (!out.empty()) out += ' ';
-        for (unsigned char c : arg) {
-            if (c == '%' || c <= ' ' || c == 0x7f) {
-                out += fmt::format("%{:02X}", c);
-            } else {
-                out += static_cast<char>(c);
-            }
-        }
-    }
-    return out;
-}
-
-std::vector<std::string> decode_args(const std::string& encoded) {
-    std::vector<std::string> args;
-    std::string current;
-    bool in_word = false;
-    for (size_t i = 0; i < encoded.size(); ++i) {
-        const char c = encoded[i];
-        if (c == ' ') {
-            if (in_word) args.push_back(std::move(current));
-            current.clear();
-            in_word = false;
-            continue;
-        }
-        in_word = true;
-        if (c == '%') {
-            const int high = i + 2 < encoded.size() ? hex_digit(encoded[i + 1]) : -1;
-            const int low = high >= 0 ? hex_digit(encoded[i + 2]) : -1;
-            if (low < 0) throw UsageError("a malformed %-escape");
-            current += static_cast<char>(high * 16 + low);
-            i += 2;
-        } else {
-            current += c;
-        }
-    }
-    if (in_word) args.push_back(std::move(current));
-    return args;
-}
-
-namespace {
-
-// Reads python's options as python does, up to what they run; the one-letter flags go to `flags`.
-PythonProgram read_python_options(const std::vector<std::string>& argv, std::string& flags) {
-    for (size_t i = 1; i < argv.size(); ++i) {
-        const std::string& word = argv[i];
-        if (word == "-") return {};
-        if (word == "--check-hash-based-pycs") {
-            ++i;
-            continue;
-        }
-        if (word.size() < 2 || word[0] != '-') return {PythonProgram::kScript, word};
-        if (word[1] == '-') continue;  // --help, --version...
-        for (size_t j = 1; j < word.size(); ++j) {
-            const char flag = word[j];
-            if (flag != 'c' && flag != 'm' && flag != 'W' && flag != 'X') {
-                flags += flag;
-                continue;
-            }
-            std::string value = j + 1 < word.size() ? word.substr(j + 1) : (i + 1 < argv.size() ? argv[++i] : "");
-            if (flag == 'c') return {PythonProgram::kCommand, value};
-            if (flag == 'm') return {PythonProgram::kModule, value};
-            break;  // -W ARG, -X OPT: the rest of the word is their value
-        }
-    }
-    return {};
-}
-
-}  // namespace
-
-PythonProgram python_program(const std::vector<std::string>& argv) {
-    std::string flags;
-    return read_python_options(argv, flags);
-}
-
-bool python_ignores_environment(const std::vector<std::string>& argv) {
-    std::string flags;
-    read_python_options(argv, flags);
-    return flags.find_first_of("EI") != std::string::npos;
-}
 
 }  // namespace pyitt::host

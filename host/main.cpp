@@ -17,6 +17,7 @@
 #include "child_processes.h"
 #include "collection_control.h"
 #include "command_line.h"
+#include "python_command_line.h"
 #include "instrumenter.h"
 #include "interpreter.h"
 #include "merge_command.h"

@@ -22,6 +22,7 @@
 #include "collection_control.h"
 #include "job_directory.h"
 #include "command_line.h"
+#include "python_command_line.h"
 #include "itt_client.h"
 #include "run_files.h"
 #include "stderr_line.h"

@@ -1,4 +1,5 @@
 #include "command_line.h"
+#include "python_command_line.h"
 
 #include <gtest/gtest.h>
 
