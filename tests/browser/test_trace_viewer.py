@@ -1,5 +1,6 @@
 """The trace as a person sees it: a run's trace.json opened in speedscope (npm) in headless
 chromium shows the program's threads and its nested tasks as a flame chart."""
+import re
 import shutil
 import textwrap
 
@@ -45,4 +46,6 @@ def test_trace_opens_in_speedscope_as_a_flame_chart(host, clean_env, tmp_path, s
     assert (width, height) == (1400, 900)
     # fib(12) nests 12 deep: a frame on every level of the chart, not an empty or error page.
     assert flame_rows(rows) >= 12 * 20 // 2 // 2, "no flame chart in the screenshot"
-    assert "Worker-7" in dom or "tid " in dom
+    # Each thread is a profile of its own: the worker is listed by its name, the main thread's is 1 of 2.
+    assert re.search(r"main \(pid \d+\), Worker-7 \(tid \d+\)", dom), dom[-3000:]
+    assert "(1/2)" in dom, dom[-3000:]
