@@ -6,6 +6,7 @@ import http.server
 import shutil
 import struct
 import subprocess
+import tempfile
 import threading
 import zlib
 from contextlib import contextmanager
@@ -37,9 +38,13 @@ class QuietHandler(http.server.SimpleHTTPRequestHandler):
 
 
 def _headless(url, *options, budget_ms=10000, size=(1400, 900), timeout=120):
-    return subprocess.run([chromium(), "--headless", "--no-sandbox", "--disable-gpu", "--hide-scrollbars",
-                           f"--window-size={size[0]},{size[1]}", f"--virtual-time-budget={budget_ms}", *options, url],
-                          capture_output=True, text=True, timeout=timeout)
+    # A profile of its own, so that a test neither reads nor leaves anything in the user's ~/.config.
+    with tempfile.TemporaryDirectory(prefix="pyitt-chromium-") as profile:
+        return subprocess.run([chromium(), "--headless", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
+                               "--no-first-run", "--hide-scrollbars", f"--user-data-dir={profile}",
+                               f"--window-size={size[0]},{size[1]}", f"--virtual-time-budget={budget_ms}", *options,
+                               url],
+                              capture_output=True, text=True, timeout=timeout)
 
 
 def screenshot(url, path, **kwargs):

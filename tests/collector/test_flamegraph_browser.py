@@ -56,15 +56,6 @@ def flame_run(host, tmp_path_factory):
     return tmp, weights
 
 
-def browse(chromium, tmp, page, *args):
-    result = run([chromium, "--headless", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--no-first-run",
-                  "--hide-scrollbars",
-                  f"--user-data-dir={tmp / 'profile'}", f"--window-size={WIDTH},{HEIGHT}", *args, page.as_uri()],
-                 cwd=tmp, timeout=60)
-    assert result.returncode == 0, result.stderr
-    return result
-
-
 def with_script(tmp, name, script):
     """The page as written, with a script of the test's appended after the page's own."""
     page = tmp / name
@@ -107,7 +98,7 @@ document.body.appendChild(pre);
 def test_widths_zoom_and_search_in_the_dom(chromium, flame_run):
     tmp, weights = flame_run
     page = with_script(tmp, "probe.html", PROBE)
-    dom = browse(chromium, tmp, page, "--dump-dom").stdout
+    dom = headless.rendered_dom(page.as_uri(), size=(WIDTH, HEIGHT))
     probe = json.loads(re.search(r'<pre id="probe">(.*?)</pre>', dom, re.S).group(1).replace("&quot;", '"')
                        .replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&"))
     chart, initial = probe["chart"], probe["initial"]
@@ -135,7 +126,7 @@ def test_screenshot_shows_the_search_highlight_at_the_frame_width(chromium, flam
     tmp, weights = flame_run
     page = with_script(tmp, "search.html", 'flamegraph.search("heavy");')
     shot = tmp / "search.png"
-    browse(chromium, tmp, page, f"--screenshot={shot}")
+    headless.screenshot(page.as_uri(), shot, size=(WIDTH, HEIGHT))
     width, height, rows = headless.png_pixels(shot)
     assert (width, height) == (WIDTH, HEIGHT)
     highlighted = [(x, y) for y, row in enumerate(rows) for x, px in enumerate(row) if px == HIGHLIGHT]
