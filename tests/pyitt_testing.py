@@ -1,4 +1,5 @@
 """Helpers shared by the test suites (a plain module: conftest files of sub-suites would clash)."""
+import collections
 import re
 import subprocess
 from pathlib import Path
@@ -52,3 +53,9 @@ def summary_path(trace_path):
     """summary-<pid>[-n].txt beside trace-<pid>[-n].<ext>."""
     name = Path(trace_path).name
     return Path(trace_path).with_name("summary-" + name[len("trace-"):].split(".", 1)[0] + ".txt")
+
+
+def counted(trace, pid=None):
+    """Task names -> count of complete events, of one process or all."""
+    return collections.Counter(e["name"] for e in trace["traceEvents"]
+                               if e["ph"] == "X" and (pid is None or e["pid"] == pid))

@@ -1,33 +1,14 @@
 """The compact trace (Perfetto's protobuf, the default): per-process traces merged into the run's
 trace.perfetto-trace with their packet sequences kept apart, and a trace cut short or corrupt merged up
 to its last whole packet and marked. Read back with the tests' own decoder (tests/perfetto_trace.py)."""
-import collections
-import os
 import sys
-import textwrap
 from pathlib import Path
 
 import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from perfetto_trace import clock_problems, fields, packets  # noqa: E402
-from pyitt_testing import read_trace, run, trace_files  # noqa: E402
-
-
-def counted(trace, pid=None):
-    return collections.Counter(e["name"] for e in trace["traceEvents"]
-                               if e["ph"] == "X" and (pid is None or e["pid"] == pid))
-
-
-@pytest.fixture
-def run_host(host, clean_env, tmp_path):
-    def go(options, program, timeout=120):
-        (tmp_path / "program.py").write_text(textwrap.dedent(program))
-        out = tmp_path / "out"
-        result = run([host, *options, "-o", out, "--", "program.py"], env=clean_env, cwd=tmp_path, timeout=timeout)
-        assert result.returncode == 0, result.stderr
-        return result, out
-    return go
+from pyitt_testing import counted, read_trace, trace_files  # noqa: E402
 
 
 def test_merged_trace_keeps_each_process_on_its_own_sequences(run_host):
@@ -42,6 +23,8 @@ def test_merged_trace_keeps_each_process_on_its_own_sequences(run_host):
     for _ in range(30):
         work()
     """)
+    assert result.returncode == 0, result.stderr
+
     parts = trace_files(out)
     assert len(parts) == 3 and all(p.name.endswith(".perfetto-trace") for p in parts)
     # Each process samples BOOTTIME/MONOTONIC when it writes its trace (the parent last), but the
@@ -83,6 +66,7 @@ work()
 
 def test_cut_trace_is_merged_up_to_its_last_whole_packet_and_marked(run_host):
     result, out = run_host(["-R", "^work$"], CUT_PROGRAM)
+    assert result.returncode == 0, result.stderr
     merged = read_trace(out / "trace.perfetto-trace")
     [cut] = merged["pyittTraceCut"]
     cut_count = counted(merged, cut["pid"])["work"]
@@ -134,6 +118,7 @@ def work():
 work()
 """
     result, out = run_host(["-R", "^work$"], program, timeout=60)
+    assert result.returncode == 0, result.stderr
     merged = read_trace(out / "trace.perfetto-trace")
     assert counted(merged)["work"] == 2
     ours = garbage.startswith("HEADER")

@@ -1,21 +1,18 @@
 """Safe and intact output: what pyitt-host (run as root, in shared directories, under batch systems)
 leaves in its output directory is written whole, never through a link someone planted, never over
 another process's file, and merged even when one process's trace was cut short."""
-import collections
 import json
-import os
 import re
 import subprocess
 import sys
 import textwrap
 import threading
-import time
 from pathlib import Path
 
 import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-from pyitt_testing import run  # noqa: E402
+from pyitt_testing import counted  # noqa: E402
 
 
 @pytest.fixture
@@ -23,26 +20,6 @@ def clean_env(clean_env):
     """These tests plant and tear JSON traces: the JSON format's reader and merge are what they test
     (test_perfetto_output.py does the same for the compact format)."""
     return dict(clean_env, PYITT_TRACE_FORMAT="json")
-
-
-@pytest.fixture
-def run_host(host, clean_env, tmp_path):
-    """Runs pyitt-host on a program (and its other files) in tmp_path, output in tmp_path/out."""
-    def go(options, program, *args, files=None, timeout=120):
-        for name, text in (files or {}).items():
-            (tmp_path / name).write_text(textwrap.dedent(text))
-        (tmp_path / "program.py").write_text(textwrap.dedent(program))
-        out = tmp_path / "out"
-        result = run([host, *options, "-o", out, "--", "program.py", *args], env=clean_env, cwd=tmp_path,
-                     timeout=timeout)
-        return result, out
-    return go
-
-
-def counted(trace, pid=None):
-    """Task names -> count of complete events, of one process or all."""
-    return collections.Counter(e["name"] for e in trace["traceEvents"]
-                               if e["ph"] == "X" and (pid is None or e["pid"] == pid))
 
 
 def metadata(trace, name, pid=None):
