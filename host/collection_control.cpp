@@ -71,10 +71,10 @@ struct TimedAction {
 void apply(Action action) {
     using control::Source;
     switch (action) {
-        case Action::kResume: control::resume(Source::kHost); break;
-        case Action::kPause: control::pause(Source::kHost); break;
-        case Action::kToggle: control::toggle(Source::kHost); break;
-        case Action::kDetach: control::detach(Source::kHost); break;
+        case Action::kResume: control::resume(Source::kTimerOrSignal); break;
+        case Action::kPause: control::pause(Source::kTimerOrSignal); break;
+        case Action::kToggle: control::toggle(Source::kTimerOrSignal); break;
+        case Action::kDetach: control::detach(Source::kTimerOrSignal); break;
     }
 }
 

@@ -42,7 +42,7 @@ bool collector_binds(const char* name) {
 
 // The ITT call for a host-side switch; callers hold the lock.
 void switch_collection(Source source, bool resume) {
-    if (source == Source::kHost && g_host_scoped) {
+    if (source != Source::kProgram && g_host_scoped) {
         resume ? itt::resume_scoped(g_host_scope) : itt::pause_scoped(g_host_scope);
     } else {
         resume ? itt::resume() : itt::pause();
@@ -50,10 +50,11 @@ void switch_collection(Source source, bool resume) {
     g_state = resume ? State::kRunning : State::kPaused;
 }
 
-// A pause the host has put off (-b regions: triggers.cpp) comes before the program's own request,
-// as it would have without the delay, so that the program's request is the latest and wins.
+// A pause the host has put off (-b regions: triggers.cpp) comes before the program's own request
+// and a timer's or a signal's, as it would have without the delay, so that the request is the
+// latest and wins. Not before the triggers' own: they are what puts the pause off, under their lock.
 void host_pause_first(Source source) {
-    if (source != Source::kProgram) return;
+    if (source == Source::kHost) return;
     if (void (*before)() = __atomic_load_n(&itt::detail::g_before_event, __ATOMIC_RELAXED)) before();
 }
 

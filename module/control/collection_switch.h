@@ -11,7 +11,8 @@ namespace pyitt::control {
 
 enum class Source : unsigned char {
     kProgram,  // pyitt's API: always the unscoped call or the scope the program named
-    kHost,     // --start-paused, triggers, -b regions, timers, signals: --collection-scope applies
+    kHost,     // --start-paused, triggers, -b regions: --collection-scope applies
+    kTimerOrSignal,  // the control thread's timers and signals: as kHost; a pause -b put off comes first
 };
 
 // --collection-scope: itt_abi::kScopeHost, kScopeOffload or kScopeAll (default, the plain calls).

@@ -1,67 +1,16 @@
 """Collection control from the command line, seen through the built-in collector: what was recorded,
 the pause/resume marks in the trace and the summary's account of them."""
-import collections
-import os
-import re
 import signal
-import subprocess
 import sys
-import textwrap
-import time
 from pathlib import Path
 
 import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-from pyitt_testing import REPO, read_trace, run, summary_path, trace_files  # noqa: E402
+from pyitt_testing import REPO, run, trace_files  # noqa: E402
+from collection_trace import Trace  # noqa: E402
 
 FIB = REPO / "samples" / "fib.py"
-
-
-class Trace:
-    """One process's trace: tasks by name, and the collection marks in time order."""
-
-    def __init__(self, directory, pid=None):
-        paths = trace_files(directory, f"trace-{pid or '*'}.*")
-        assert len(paths) == 1, paths
-        self.path = paths[0]
-        self.events = read_trace(self.path)["traceEvents"]
-        self.tasks = [e for e in self.events if e["ph"] == "X"]
-        self.marks = sorted((e for e in self.events if e["ph"] == "i" and e.get("cat") == "pyitt"),
-                            key=lambda e: e["ts"])
-        self.summary = summary_path(self.path)
-
-    def counts(self, domain="python"):
-        return collections.Counter(e["name"] for e in self.tasks if e.get("cat") == domain)
-
-    def mark_names(self):
-        return [e["name"] for e in self.marks]
-
-    def collection_line(self):
-        """(paused ms, pauses, resumes, detached-at ms or None) from the summary's header."""
-        text = self.summary.read_text()
-        m = re.search(r"^collection paused (\S+) ms \(\S+% of the wall time\): (\d+) pause\(s\), (\d+) resume\(s\)"
-                      r"(?:; detached at (\S+) ms)?$", text, re.M)
-        assert m, text
-        return float(m.group(1)), int(m.group(2)), int(m.group(3)), m.group(4) and float(m.group(4))
-
-
-@pytest.fixture
-def traced(host, clean_env, tmp_path):
-    """Runs pyitt-host OPTIONS -- SCRIPT (or a source text) and returns the Trace of its process."""
-    def run_traced(*options, script=None, source=None, args=(), expect_status=0):
-        if source is not None:
-            script = tmp_path / "prog.py"
-            script.write_text(textwrap.dedent(source))
-        out = tmp_path / f"out{len(list(tmp_path.glob('out*')))}"
-        result = run([host, "-o", out, *options, "--", script, *args], env=clean_env, cwd=tmp_path)
-        assert result.returncode == expect_status, result.stderr
-        own = re.search(r"same file as trace-(\d+)\.", result.stderr)  # else the merged run's table names main
-        trace = Trace(out, pid=own.group(1) if own else re.search(r"^ *(\d+) +\d+ main ", result.stderr, re.M).group(1))
-        trace.result = result
-        trace.out = out
-        return trace
-    return run_traced
 
 
 def test_resume_on_records_exactly_the_function(traced):
@@ -273,6 +222,7 @@ def test_the_programs_request_after_a_region_wins_over_its_put_off_pause(traced)
     trace = traced("-b", source=source)
     assert trace.counts("pyitt") == {"after-resume": 1}
 
+
 PROGRAM_CONTROL = """
     import pyitt
 
@@ -329,113 +279,6 @@ def test_detach_is_final(traced):
     assert trace.mark_names()[-1] == "detach"
     _, _, _, detached = trace.collection_line()
     assert detached is not None
-
-
-TIMED = """
-    import time
-    def early(): pass
-    def late(): pass
-    early()
-    time.sleep({sleep})
-    late()
-"""
-
-
-def test_resume_after(traced):
-    trace = traced("--resume-after", "0.6", source=TIMED.format(sleep=1.2))
-    assert trace.counts() == {"late": 1}
-    assert trace.mark_names() == ["pause", "resume"]
-    paused_ms, pauses, resumes, _ = trace.collection_line()
-    assert (pauses, resumes) == (1, 1) and 400 < paused_ms < 1200
-
-
-def test_pause_after(traced):
-    trace = traced("--pause-after", "0.6", source=TIMED.format(sleep=1.2))
-    assert trace.counts() == {"early": 1}
-    assert trace.mark_names() == ["pause"]
-
-
-def test_detach_after(traced):
-    trace = traced("--detach-after", "0.6", "--resume-signal", "USR1", source=TIMED.format(sleep=1.2))
-    assert trace.counts() == {"early": 1}
-    assert trace.mark_names() == ["detach"]
-    _, _, _, detached = trace.collection_line()
-    assert 400 < detached < 1200
-
-
-def test_a_window_of_time(traced):
-    source = """
-        import time
-        def tick(): pass
-        end = time.monotonic() + 1.5
-        while time.monotonic() < end:
-            tick()
-            time.sleep(0.01)
-    """
-    trace = traced("--resume-after", "0.5", "--pause-after", "1.0", source=source)
-    ticks = [e["ts"] for e in trace.tasks if e["name"] == "tick"]
-    assert ticks and trace.mark_names() == ["pause", "resume", "pause"]
-    resume, pause = trace.marks[1]["ts"], trace.marks[2]["ts"]
-    assert all(resume <= t <= pause for t in ticks)
-    assert 350e3 < pause - resume < 650e3  # microseconds
-
-
-SIGNALLED = """
-    import sys
-    def phase(n): pass
-    for n in range(4):
-        phase(n)
-        print(n, flush=True)
-        sys.stdin.readline()
-"""
-
-
-def run_with_signals(host, clean_env, tmp_path, options, signals):
-    """Runs SIGNALLED; after each phase sends the next signal (or none) and lets it go on."""
-    script = tmp_path / "signalled.py"
-    script.write_text(textwrap.dedent(SIGNALLED))
-    out = tmp_path / "out"
-    proc = subprocess.Popen([str(host), "-o", str(out), *options, "--", str(script)], env=clean_env,
-                            stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-    try:
-        for sig in signals:
-            assert proc.stdout.readline().strip().isdigit()
-            if sig is not None:
-                os.kill(proc.pid, sig)
-                time.sleep(0.3)  # the control thread acts outside the handler, a moment later
-            proc.stdin.write("\n")
-            proc.stdin.flush()
-        _, stderr = proc.communicate(timeout=60)
-    finally:
-        proc.kill()
-    assert proc.returncode == 0, stderr
-    return Trace(out)
-
-
-def recorded_phases(trace):
-    """Which phase(n) calls were recorded, by their order in time."""
-    return len([e for e in trace.tasks if e["name"] == "phase"])
-
-
-def test_one_signal_toggles(host, clean_env, tmp_path):
-    trace = run_with_signals(host, clean_env, tmp_path,
-                                ["--start-paused", "--resume-signal", "USR1", "--pause-signal", "SIGUSR1"],
-                                [signal.SIGUSR1, signal.SIGUSR1, signal.SIGUSR1, None])
-    # phase 0 paused; toggled on before phase 1, off before 2, on before 3
-    assert recorded_phases(trace) == 2
-    assert trace.mark_names() == ["pause", "resume", "pause", "resume"]
-    starts = [e["ts"] for e in trace.tasks if e["name"] == "phase"]
-    assert starts[0] > trace.marks[1]["ts"] and trace.marks[2]["ts"] < starts[1]
-
-
-def test_resume_and_pause_signals(host, clean_env, tmp_path):
-    trace = run_with_signals(host, clean_env, tmp_path,
-                                ["--pause-signal", "usr2", "--resume-signal", str(int(signal.SIGUSR1))],
-                                [signal.SIGUSR2, signal.SIGUSR2, signal.SIGUSR1, None])
-    # phase 0 recorded; paused before 1 (a second pause changes nothing); resumed before 3
-    assert recorded_phases(trace) == 2
-    _, pauses, resumes, _ = trace.collection_line()
-    assert (pauses, resumes) == (1, 1)
 
 
 def test_unmatched_trigger_is_named_at_exit(traced):
