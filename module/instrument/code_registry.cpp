@@ -183,6 +183,7 @@ py::object qualified_name(PyCodeObject* code, PyObject* globals) {
     return py::reinterpret_borrow<py::object>(code->co_qualname);
 #else
     if (py::object told = take_told_qualified_name(code)) return told;
+    if (PyObject* nested = nested_qualified_name(code)) return py::reinterpret_steal<py::object>(nested);
     if (PyObject* found = find_qualified_name(code, globals)) return py::reinterpret_steal<py::object>(found);
     return py::reinterpret_borrow<py::object>(code->co_name);
 #endif
@@ -300,6 +301,12 @@ CodeInfo* code_info_slow(PyCodeObject* code, PyObject* globals) {
     if (globals == nullptr) globals = PyEval_GetGlobals();  // sys.monitoring: the starting frame's
     PyObject* module = globals != nullptr && PyDict_Check(globals) ? PyDict_GetItemString(globals, "__name__") : nullptr;
     if (module != nullptr && !PyUnicode_Check(module)) module = nullptr;
+#if PY_VERSION_HEX < 0x030B0000
+    // A module's (or exec'd source's) code: its functions' and classes' names, before any of them runs.
+    if (!(code->co_flags & CO_OPTIMIZED) && PyUnicode_CompareWithASCIIString(code->co_name, "<module>") == 0) {
+        name_nested_code(code);
+    }
+#endif
     const py::object qualname = qualified_name(code, globals);
     Verdict verdict{CodeInfo::kSkip, ""};
     Trigger trigger = Trigger::kNone;

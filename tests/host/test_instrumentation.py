@@ -259,6 +259,53 @@ def test_profile_marks_functions_keeping_what_they_are(trace_of):
                       "step": 9}
 
 
+def test_labels_are_the_functions_qualified_names_on_every_version(trace_of):
+    # Before 3.11 code objects have no co_qualname: nested functions, classes in functions, nested
+    # classes, lambdas and a nested def declared global must still be labelled as __qualname__ says.
+    source = """
+        def make():
+            def inner():
+                return [lambda: 0 for _ in range(1)][0]
+            class Local:
+                def method(self):
+                    return inner()
+            return inner, Local
+
+        class Outer:
+            class Inner:
+                def method(self):
+                    def deep():
+                        pass
+                    deep()
+                    return deep
+            def numbers(self):
+                return (x for x in [1])
+
+        def declares():
+            global made_global
+            def made_global():
+                pass
+            made_global()
+
+        inner, Local = make()
+        anonymous = Local().method()
+        anonymous()
+        deep = Outer.Inner().method()
+        generator = Outer().numbers()
+        list(generator)
+        declares()
+        for f in (make, inner, Local.method, anonymous, Outer.Inner.method, deep, Outer.numbers, declares, made_global):
+            print(f.__qualname__)
+        print(generator.__qualname__)
+    """
+    trace = trace_of("-MR", "prog", "-I", "^<", source=source)  # -I: lambdas, comprehensions too
+    printed = trace.result.stdout.split()
+    assert "make.<locals>.Local.method" in printed and printed[3].endswith("<lambda>")
+    labels = set(trace.counts())
+    assert set(printed) <= labels, (printed, labels)
+    assert not labels & {"inner", "method", "deep", "<lambda>", "<genexpr>", "numbers"}, labels
+
+
 def test_calls_of_profile_functions_specialise_as_a_defs_do(trace_of):
     # 3.13 specialises calls only of functions with a version, which FunctionType() does not give.
     source = """
