@@ -130,10 +130,11 @@ void ChunkDeflater::write_done_front(bool wait) {
             error_number_ = ENOMEM;
         }
         write(job->out);
+        checksums_.push_back(static_cast<std::uint32_t>(libdeflate_crc32(0, job->out.data(), job->out.size())));
     }
 }
 
-void ChunkDeflater::write_plain(const std::string& bytes) {
+void ChunkDeflater::drain() {
     if (workers_.empty()) deflate_queued_here();  // no worker would take them
     while (true) {
         {
@@ -142,10 +143,14 @@ void ChunkDeflater::write_plain(const std::string& bytes) {
         }
         write_done_front(true);
     }
+}
+
+void ChunkDeflater::write_plain(std::string_view bytes) {
+    drain();
     write(bytes);
 }
 
-void ChunkDeflater::write(const std::string& bytes) {
+void ChunkDeflater::write(std::string_view bytes) {
     if (!ok_) return;
     if (file_ != nullptr) {
         if (std::fwrite(bytes.data(), 1, bytes.size(), file_) != bytes.size()) {

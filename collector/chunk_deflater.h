@@ -4,11 +4,13 @@
 #pragma once
 
 #include <condition_variable>
+#include <cstdint>
 #include <cstdio>
 #include <deque>
 #include <memory>
 #include <mutex>
 #include <string>
+#include <string_view>
 #include <thread>
 #include <vector>
 
@@ -29,7 +31,12 @@ public:
     // Takes a chunk of whole packets (the Trace encoding); may block while too many are in flight.
     void submit(std::string raw);
     // Bytes written as they are, in order after every chunk submitted before.
-    void write_plain(const std::string& bytes);
+    void write_plain(std::string_view bytes);
+    // Waits for every chunk submitted so far and writes it.
+    void drain();
+    // The CRC-32 of each compressed packet written so far (tag and length included), in file order:
+    // the merge copies a trace's packets without inflating them once they match (perfetto_reader.h).
+    const std::vector<std::uint32_t>& checksums() const { return checksums_; }
     // Waits for every chunk and writes it; stops the workers.
     void finish();
     bool ok() const { return ok_; }
@@ -46,7 +53,7 @@ private:
     void deflate_queued_here();
     void work();
     void write_done_front(bool wait);
-    void write(const std::string& bytes);
+    void write(std::string_view bytes);
 
     std::FILE* file_ = nullptr;
     int fd_ = -1;
@@ -60,6 +67,7 @@ private:
     bool automatic_workers_ = true;  // from the second chunk on; else only through start_workers()
     bool workers_started_ = false;
     unsigned submitted_ = 0;
+    std::vector<std::uint32_t> checksums_;
     bool stopping_ = false;
 };
 

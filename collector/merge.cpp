@@ -19,6 +19,7 @@
 #include <cstring>
 #include <map>
 #include <memory>
+#include <optional>
 #include <utility>
 #include <string>
 #include <string_view>
@@ -200,12 +201,15 @@ private:
 
     void add_packet(std::string_view p) {
         chunk_.append(p);
-        if (chunk_.size() >= (256u << 10)) deflater_->submit(std::exchange(chunk_, std::string()));
+        if (chunk_.size() >= (256u << 10)) flush_chunk();
+    }
+    void flush_chunk() {
+        if (!chunk_.empty()) deflater_->submit(std::exchange(chunk_, std::string()));
     }
 
     // Each cut trace: its process renamed in the timeline, and the merged trailer says why.
     void write_perfetto_cut_marks() {
-        if (!chunk_.empty()) deflater_->submit(std::exchange(chunk_, std::string()));
+        flush_chunk();
         std::string cut;
         for (const ProcessRecord& p : processes_) {
             if (p.cut.empty() || p.trace_file.empty()) continue;
@@ -228,17 +232,7 @@ private:
         const MergeSource& from = sources_[source_];
         const int fd = open_input(from.dir.fd, file);
         if (fd < 0) return;
-        FdSource source(fd);
-        // Room for 65535 sequences (threads) a process, in every process's own range. A host's pid
-        // offset (job_merge.cpp) moves the pids (and a Perfetto trace's track uuids).
-        const std::uint32_t base = static_cast<std::uint32_t>(std::min<std::size_t>(++files_read_, 65535)) << 16;
-        const ProcessTrace t =
-            perfetto_ ? read_perfetto_trace(source, from.run_id, base, from.shift_ns, from.pid_offset, builtin_clocks_written_,
-                                            [this](std::string_view p) { add_packet(p); })
-                      : read_process_trace(source, from.run_id, [this, &from](std::string_view event) {
-                            if (from.shift_ns == 0 && from.pid_offset == 0) return write_event(event);
-                            write_event(job::move_event(event, from.shift_ns, from.pid_offset));
-                        });
+        const ProcessTrace t = perfetto_ ? read_perfetto(fd, from) : read_json(fd, from);
         close(fd);
         if (!t.ours) return;  // another run's, or not even a trace of ours
         ProcessRecord p;
@@ -275,6 +269,33 @@ private:
             mine.depth = std::min(mine.depth, depth);  // this rank's own, not the run's
         }
         processes_.push_back(std::move(p));
+    }
+
+    ProcessTrace read_json(int fd, const MergeSource& from) {
+        FdSource source(fd);
+        return read_process_trace(source, from.run_id, [this, &from](std::string_view event) {
+            if (from.shift_ns == 0 && from.pid_offset == 0) return write_event(event);
+            write_event(job::move_event(event, from.shift_ns, from.pid_offset));
+        });
+    }
+
+    // Copied as it is when it can be (perfetto_reader.h), else read packet by packet, its sequences
+    // renumbered (and a host's pid offset, job_merge.cpp, moving its pids and track uuids).
+    ProcessTrace read_perfetto(int fd, const MergeSource& from) {
+        const auto packet = [this](std::string_view p) { add_packet(p); };
+        if (copy_ && from.shift_ns == 0 && from.pid_offset == 0) {
+            // Its packets go out as they came, compressed or not: nothing to deflate again.
+            const auto as_they_are = [this](std::string_view packets) {
+                flush_chunk();
+                deflater_->write_plain(packets);
+            };
+            std::optional<ProcessTrace> copied =
+                copy_perfetto_trace(fd, from.run_id, perfetto_merge_, as_they_are, as_they_are);
+            if (copied) return std::move(*copied);
+        }
+        if (lseek(fd, 0, SEEK_SET) != 0) return ProcessTrace{};
+        FdSource source(fd);
+        return read_perfetto_trace(source, from.run_id, from.shift_ns, from.pid_offset, perfetto_merge_, packet);
     }
 
     // A marker is a few lines of text; more than this is not one of ours.
@@ -380,10 +401,14 @@ private:
     flamegraph::FrameTree frames_;
     std::FILE* out_ = nullptr;
     bool perfetto_ = !trace_settings().json;
-    bool builtin_clocks_written_ = false;  // perfetto_reader.h: one BOOTTIME/MONOTONIC snapshot a merged trace
+    PerfettoMerge perfetto_merge_;
+    // PYITT_COLLECTOR_MERGE_COPY=0: every process's packets renumbered, none copied (for comparisons).
+    bool copy_ = [] {
+        const char* copy = std::getenv("PYITT_COLLECTOR_MERGE_COPY");
+        return copy == nullptr || std::strcmp(copy, "0") != 0;
+    }();
     std::unique_ptr<ChunkDeflater> deflater_;
     std::string chunk_;
-    std::size_t files_read_ = 0;
     bool first_event_ = true;
     std::vector<ProcessRecord> processes_;
     std::map<std::string, TotalRow> totals_;

@@ -17,6 +17,13 @@ inline constexpr std::uint32_t kClockSnapshot = 6, kTimestamp = 8, kSequenceId =
                                kTimestampClockId = 58, kPacketDefaults = 59, kTrackDescriptor = 60;
 inline constexpr std::uint32_t kPyittHeader = 19001, kPyittTrailer = 19002;  // ours: JSON objects
 inline constexpr std::uint64_t kIncrementalStateCleared = 1;               // sequence_flags
+// Ours: a process's packet sequence ids are pid << kSequenceShift + 1 (the process's own sequence),
+// + 2... (a thread's each), so that no two processes of a run share one (pids are below 2^22:
+// PID_MAX_LIMIT): a run's merge appends a process's compressed packets as they are. Its trailer says
+// which ids it used ("pyittSequences": [first, last]). kMergedSequences and up are left for the ids
+// a merge hands out when it must renumber a process's sequences (perfetto_reader.h).
+inline constexpr unsigned kSequenceShift = 9;
+inline constexpr std::uint64_t kMergedSequences = std::uint64_t{1} << 31;
 // ClockSnapshot { repeated Clock clocks = 1 }; Clock
 inline constexpr std::uint32_t kClocks = 1, kClockId = 1, kClockTimestamp = 2, kClockIncremental = 3;
 inline constexpr std::uint64_t kClockMonotonic = 3, kClockBoottime = 6, kClockThreadDeltas = 64;  // 64+: per sequence

@@ -1,111 +1,24 @@
 #include "perfetto_reader.h"
 
+#include <sys/stat.h>
 #include <zlib.h>
 
 #include <algorithm>
-#include <cstring>
+#include <iterator>
 #include <map>
+#include <optional>
 #include <string>
+#include <unordered_map>
 #include <vector>
 
 #include "perfetto_format.h"
+#include "perfetto_framing.h"
 #include "protobuf_wire.h"
 
 namespace pyitt::collector {
 namespace {
 
 using namespace perfetto;
-
-// Whole fields off a ByteSource, without ever trusting a length.
-class PacketStream {
-public:
-    explicit PacketStream(ByteSource& in) : in_(in) {}
-    // false at a clean end (eof() true) or at a broken one (problem set).
-    bool next(std::uint32_t& field, std::string& bytes) {
-        std::uint64_t tag = 0, length = 0;
-        if (!varint(tag, true)) return false;
-        field = static_cast<std::uint32_t>(tag >> 3);
-        if ((tag & 7) != wire::kLengthDelimited) return fail("a top-level field that is not a packet");
-        if (!varint(length, false)) return false;
-        if (length > kMaxPacketBytes) return fail("a packet larger than 64 MiB");
-        bytes.resize(static_cast<std::size_t>(length));
-        for (std::size_t got = 0; got < bytes.size();) {
-            const std::size_t n = fill(bytes.data() + got, bytes.size() - got);
-            if (n == 0) return fail("cut inside a packet");
-            got += n;
-        }
-        offset_ += length;
-        return true;
-    }
-    bool eof() const { return eof_; }
-    const std::string& problem() const { return problem_; }
-    std::uint64_t offset() const { return offset_; }
-
-private:
-    std::size_t fill(char* out, std::size_t n) {
-        std::size_t done = 0;
-        while (done < n) {
-            if (pos_ == size_) {
-                size_ = in_.read(buffer_, sizeof buffer_);
-                pos_ = 0;
-                if (size_ == 0) break;
-            }
-            const std::size_t take = std::min(n - done, size_ - pos_);
-            std::memcpy(out + done, buffer_ + pos_, take);
-            pos_ += take;
-            done += take;
-        }
-        return done;
-    }
-    bool varint(std::uint64_t& v, bool at_start) {
-        v = 0;
-        for (int shift = 0; shift < 64; shift += 7) {
-            char c;
-            if (fill(&c, 1) == 0) {
-                if (at_start && shift == 0) {
-                    eof_ = true;
-                    return false;
-                }
-                return fail("cut inside a packet's length");
-            }
-            ++offset_;
-            v |= std::uint64_t{static_cast<unsigned char>(c) & 0x7fu} << shift;
-            if ((static_cast<unsigned char>(c) & 0x80) == 0) return true;
-        }
-        return fail("an over-long varint");
-    }
-    bool fail(const char* what) {
-        if (problem_.empty()) problem_ = std::string(what) + " at byte " + std::to_string(offset_);
-        return false;
-    }
-
-    ByteSource& in_;
-    char buffer_[64 * 1024];
-    std::size_t pos_ = 0, size_ = 0;
-    std::uint64_t offset_ = 0;
-    bool eof_ = false;
-    std::string problem_;
-};
-
-bool inflate_all(std::string_view in, std::string& out) {
-    z_stream z{};
-    if (inflateInit(&z) != Z_OK) return false;
-    out.clear();
-    z.next_in = reinterpret_cast<Bytef*>(const_cast<char*>(in.data()));
-    z.avail_in = static_cast<uInt>(in.size());
-    int result = Z_OK;
-    char buffer[64 * 1024];
-    while (result == Z_OK) {
-        z.next_out = reinterpret_cast<Bytef*>(buffer);
-        z.avail_out = sizeof buffer;
-        result = inflate(&z, Z_NO_FLUSH);
-        out.append(buffer, sizeof buffer - z.avail_out);
-        if (out.size() > kMaxPacketBytes) result = Z_MEM_ERROR;
-        if (result == Z_OK && z.avail_in == 0 && z.avail_out != 0) result = Z_DATA_ERROR;  // ended early
-    }
-    inflateEnd(&z);
-    return result == Z_STREAM_END && z.avail_in == 0;
-}
 
 // The message with each field either rewritten by on_field (which appends it and returns true) or
 // copied; a field that does not parse ends it (the packet's own fields were checked before).
@@ -136,15 +49,25 @@ std::string added(std::string_view message, std::uint32_t field, std::uint64_t a
     });
 }
 
+// The process as its header and trailer (JSON objects) describe it; complete only when both parse.
+ProcessTrace process_of(std::string_view header, std::string_view trailer, std::string_view run_id) {
+    if (trailer.size() < 2 || trailer.front() != '{' || trailer.back() != '}') return ProcessTrace{};
+    std::string doc = "{\"otherData\":";
+    doc.append(header).append(",\"traceEvents\":[],").append(trailer.substr(1, trailer.size() - 2)).append("}");
+    MemorySource source(doc);
+    return read_process_trace(source, run_id, [](std::string_view) {});
+}
+
 class Parser {
 public:
-    Parser(std::string_view run_id, std::uint32_t base, std::int64_t shift_ns, long pid_offset,
-           bool& builtin_clocks_written, const std::function<void(std::string_view)>& on_packet)
+    // renumber: each sequence gets a new id of the merge's; else each keeps its own (the fast path).
+    Parser(std::string_view run_id, bool renumber, std::int64_t shift_ns, long pid_offset, PerfettoMerge& merge,
+           const std::function<void(std::string_view)>& on_packet)
         : run_id_(run_id),
-          base_(base),
+          renumber_(renumber),
           shift_(static_cast<std::uint64_t>(shift_ns)),
           pid_offset_(static_cast<std::uint64_t>(pid_offset)),
-          builtin_clocks_written_(builtin_clocks_written),
+          merge_(merge),
           on_packet_(on_packet) {}
 
     // One packet of the file (its body). False: corrupt, reading stops.
@@ -207,11 +130,8 @@ public:
     ProcessTrace finish(const std::string& stream_problem) {
         if (!trace_.ours) return trace_;
         const unsigned long long counted = events_;
-        if (!trailer_.empty() && trailer_.size() >= 2 && trailer_.front() == '{' && trailer_.back() == '}') {
-            const std::string doc = "{\"otherData\":" + header_ + ",\"traceEvents\":[]," +
-                                    trailer_.substr(1, trailer_.size() - 2) + "}";
-            MemorySource source(doc);
-            ProcessTrace full = read_process_trace(source, run_id_, [](std::string_view) {});
+        if (!trailer_.empty()) {
+            ProcessTrace full = process_of(header_, trailer_, run_id_);
             if (full.ours && full.complete) {
                 trace_ = std::move(full);
                 trace_.events = counted;
@@ -228,6 +148,8 @@ public:
         }
         return trace_;
     }
+
+    const std::string& problem() const { return problem_; }
 
 private:
     bool problem(const char* what) {
@@ -256,13 +178,14 @@ private:
             if (id == kClockSnapshot && type == wire::kLengthDelimited) snapshot = bytes;
             if (id == kPacketDefaults && type == wire::kLengthDelimited) defaults = bytes;
         }
-        if (sequence + base_ > UINT32_MAX) return false;
+        std::uint64_t new_sequence = sequence;
+        if (sequence != 0 && !merged_id(sequence, new_sequence)) return false;
         Clocks& clocks = clocks_[sequence];
         if (!defaults.empty() && !read_defaults(defaults, clocks)) return false;
         bool builtin_only = false;
         if (!snapshot.empty() && !read_snapshot(snapshot, clocks, builtin_only)) return false;
-        const bool drop_snapshot = builtin_only && builtin_clocks_written_;
-        if (builtin_only) builtin_clocks_written_ = true;
+        const bool drop_snapshot = builtin_only && merge_.builtin_clocks_written;
+        if (builtin_only) merge_.builtin_clocks_written = true;
         // Again, copying: the sequence id moved into this process's range, times moved by shift_.
         std::string rest;
         wire::Reader again(body);
@@ -271,7 +194,7 @@ private:
             again.field(id, type, number, bytes);
             const char* field_end = body.data() + (body.size() - again.left());
             if (id == kSequenceId && type == wire::kVarint) {
-                if (sequence != 0) wire::put_uint(rest, kSequenceId, sequence + base_);
+                if (sequence != 0) wire::put_uint(rest, kSequenceId, new_sequence);
             } else if (shift_ != 0 && id == kTimestamp && type == wire::kVarint && clocks.clock_id < 64) {
                 wire::put_uint(rest, kTimestamp, number + shift_);
             } else if (pid_offset_ != 0 && id == kTrackDescriptor && type == wire::kLengthDelimited) {
@@ -300,6 +223,23 @@ private:
         }
         out.clear();
         wire::put_bytes(out, kTracePacket, rest);
+        return true;
+    }
+
+    // A sequence's id in the merged trace: its own (fast path), or the merge's next one the first
+    // time it is met; false when the merge has run out of ids.
+    bool merged_id(std::uint64_t sequence, std::uint64_t& id) {
+        if (!renumber_) {
+            id = sequence;
+            return true;
+        }
+        if (sequence != last_sequence_) {
+            auto [it, fresh] = merged_ids_.try_emplace(sequence, merge_.next_sequence);
+            if (fresh && merge_.next_sequence++ > UINT32_MAX) return false;
+            last_sequence_ = sequence;
+            last_merged_id_ = it->second;
+        }
+        id = last_merged_id_;
         return true;
     }
 
@@ -414,10 +354,12 @@ private:
     }
 
     std::string_view run_id_;
-    std::uint32_t base_;
+    bool renumber_;
     std::uint64_t shift_;  // two's complement: adding it moves either way
     std::uint64_t pid_offset_;
-    bool& builtin_clocks_written_;
+    PerfettoMerge& merge_;
+    std::unordered_map<std::uint64_t, std::uint64_t> merged_ids_;
+    std::uint64_t last_sequence_ = 0, last_merged_id_ = 0;
     const std::function<void(std::string_view)>& on_packet_;
     ProcessTrace trace_;
     std::string header_, trailer_, inflated_, problem_;
@@ -429,11 +371,10 @@ private:
 
 }  // namespace
 
-ProcessTrace read_perfetto_trace(ByteSource& in, std::string_view run_id, std::uint32_t sequence_base,
-                                 std::int64_t shift_ns, long pid_offset, bool& builtin_clocks_written,
-                                 const std::function<void(std::string_view packet)>& on_packet) {
+ProcessTrace read_perfetto_trace(ByteSource& in, std::string_view run_id, std::int64_t shift_ns, long pid_offset,
+                                 PerfettoMerge& merge, const std::function<void(std::string_view packet)>& on_packet) {
     PacketStream stream(in);
-    Parser parser(run_id, sequence_base, shift_ns, pid_offset, builtin_clocks_written, on_packet);
+    Parser parser(run_id, true, shift_ns, pid_offset, merge, on_packet);
     std::uint32_t field;
     std::string body;
     bool first = true;
@@ -448,6 +389,75 @@ ProcessTrace read_perfetto_trace(ByteSource& in, std::string_view run_id, std::u
     }
     if (!stream.problem().empty()) stream_problem = stream.problem();
     return parser.finish(stream_problem);
+}
+
+namespace {
+
+// The field `field` of a packet's body (empty when it has none or does not parse).
+std::string_view field_of(std::string_view body, std::uint32_t field) {
+    wire::Reader r(body);
+    std::uint32_t id;
+    wire::WireType type;
+    std::uint64_t number;
+    std::string_view bytes;
+    while (!r.at_end() && r.field(id, type, number, bytes))
+        if (id == field && type == wire::kLengthDelimited) return bytes;
+    return {};
+}
+
+}  // namespace
+
+std::optional<ProcessTrace> copy_perfetto_trace(int fd, std::string_view run_id, PerfettoMerge& merge,
+                                                const std::function<void(std::string_view packet)>& on_packet,
+                                                const std::function<void(std::string_view packets)>& on_copy) {
+    struct stat st {};
+    if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) return std::nullopt;
+    const auto size = static_cast<std::uint64_t>(st.st_size);
+    FileWindow file(fd, static_cast<std::size_t>(std::min<std::uint64_t>(size, 8u << 20)));
+    const std::optional<std::vector<Piece>> pieces = framed(file, size);
+    if (!pieces || pieces->size() < 2 || pieces->front().compressed || pieces->back().compressed) return std::nullopt;
+    const auto body = [&](const Piece& p) { return file.view(p.body, static_cast<std::size_t>(p.end - p.body)); };
+    // Its header and trailer first: its run and its ids decide before anything is handed on.
+    const std::string first(body(pieces->front())), last(body(pieces->back()));
+    const std::string_view header = field_of(first, kPyittHeader), trailer = field_of(last, kPyittTrailer);
+    if (header.empty() || trailer.empty()) return std::nullopt;
+    ProcessTrace process = process_of(header, trailer, run_id);
+    if (!process.ours) return process;  // another run's: nothing of it is merged
+    if (!process.complete || process.sequence_first == 0 || process.sequence_last >= kMergedSequences) return std::nullopt;
+    // Copied ranges never meet: the one starting last at or before this one's end is the only one to check.
+    auto after = merge.copied.upper_bound(process.sequence_last);
+    if (after != merge.copied.begin() && std::prev(after)->second >= process.sequence_first) return std::nullopt;
+    // Every compressed packet as its writer wrote it, else the packet-by-packet reader finds where it breaks.
+    std::size_t chunk = 0;
+    for (const Piece& p : *pieces) {
+        if (!p.compressed) continue;
+        const std::string_view bytes = file.view(p.offset, static_cast<std::size_t>(p.end - p.offset));
+        if (chunk >= process.chunk_checksums.size() || bytes.size() != p.end - p.offset ||
+            crc32(0, reinterpret_cast<const Bytef*>(bytes.data()), static_cast<uInt>(bytes.size())) !=
+                process.chunk_checksums[chunk])
+            return std::nullopt;
+        ++chunk;
+    }
+    if (chunk != process.chunk_checksums.size()) return std::nullopt;
+    merge.copied.emplace(process.sequence_first, process.sequence_last);
+
+    Parser parser(run_id, false, 0, 0, merge, on_packet);
+    for (std::size_t i = 0; i < pieces->size(); ++i) {
+        const Piece& p = (*pieces)[i];
+        if (p.compressed) {
+            on_copy(file.view(p.offset, static_cast<std::size_t>(p.end - p.offset)));
+            continue;
+        }
+        const bool at_end = i + 1 == pieces->size();
+        const std::string plain(i == 0 ? first : at_end ? last : std::string(body(p)));
+        if (!parser.packet(plain, i == 0)) {
+            // The trailer ends it; anything else (a read error since) leaves it cut where it stopped.
+            if (at_end && parser.problem().empty()) break;
+            return parser.finish("a packet that cannot be read");
+        }
+    }
+    process.events = process.trailer_events;
+    return process;
 }
 
 }  // namespace pyitt::collector

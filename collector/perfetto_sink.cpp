@@ -9,6 +9,7 @@
 #include <time.h>
 
 #include <cstring>
+#include <iterator>
 #include <map>
 #include <unordered_map>
 
@@ -27,7 +28,6 @@ using wire::put_varint;
 
 // Raw bytes per compressed packet: big enough for deflate's window to pay, small enough to spread.
 constexpr std::size_t kChunkBytes = 256 * 1024;
-constexpr std::uint64_t kProcessSequence = 1;
 
 std::uint64_t clock_ns(clockid_t id) {
     timespec ts{};
@@ -44,6 +44,9 @@ struct Pending {
 // One thread's packet sequence.
 struct Sequence {
     std::uint64_t id = 0;
+    // Its trusted_packet_sequence_id field as bytes (tag and varint), for the hot path.
+    char id_field[8] = {};
+    std::uint8_t id_field_size = 0;
     std::uint64_t uuid = 0;  // its thread's track
     pid_t tid = 0;
     bool started = false;
@@ -71,7 +74,9 @@ public:
     void add_threads(const std::vector<pid_t>& tids) override {
         for (std::size_t i = sequences_.size(); i < tids.size(); ++i) {
             Sequence& s = sequences_.emplace_back();
-            s.id = kProcessSequence + 1 + i;
+            s.id = process_sequence_ + 1 + i;
+            s.id_field[0] = static_cast<char>(kSequenceId << 3);
+            s.id_field_size = static_cast<std::uint8_t>(put_varint(s.id_field + 1, s.id) - s.id_field);
             s.tid = tids[i];
             s.uuid = process_uuid_ | static_cast<std::uint32_t>(tids[i]);
         }
@@ -80,6 +85,7 @@ public:
     void begin(const ProcessInfo& process, const std::vector<pid_t>& tids) override {
         process_ = process;
         process_uuid_ = std::uint64_t(static_cast<std::uint32_t>(process.pid)) << 32;
+        process_sequence_ = (std::uint64_t(static_cast<std::uint32_t>(process.pid)) << kSequenceShift) + 1;
         add_threads(tids);
         // First, uncompressed: who wrote this (the merge decides on the run before any event), and
         // the clocks: MONOTONIC, which every timestamp is in, against BOOTTIME, Perfetto's default.
@@ -91,7 +97,7 @@ public:
             put_bytes(clocks, kClocks, clock);
         }
         std::string header;
-        put_uint(header, kSequenceId, kProcessSequence);
+        put_uint(header, kSequenceId, process_sequence_);
         put_bytes(header, kClockSnapshot, clocks);
         put_bytes(header, kPyittHeader,
                   fmt::format("{{\"pid\":{},\"clock\":\"{}\",\"producer\":\"pyitt-collector\",\"run\":{}}}", process.pid,
@@ -99,7 +105,7 @@ public:
         std::string first = message(kTracePacket, header);
         std::string defaults, packet;
         put_uint(defaults, kDefaultsClockId, kClockMonotonic);
-        put_uint(packet, kSequenceId, kProcessSequence);
+        put_uint(packet, kSequenceId, process_sequence_);
         put_uint(packet, kSequenceFlags, kIncrementalStateCleared);
         put_bytes(packet, kPacketDefaults, defaults);
         put_bytes(packet, kTrackDescriptor, process_descriptor());
@@ -139,7 +145,7 @@ public:
         put_uint(track, kTrackParent, process_uuid_);
         put_bytes(track, kTrackName, valid_utf8(name->text));
         std::string packet;
-        put_uint(packet, kSequenceId, kProcessSequence);
+        put_uint(packet, kSequenceId, process_sequence_);
         put_bytes(packet, kTrackDescriptor, track);
         add_packet(packet);
         process_event(begin_ns, kSliceBegin, uuid, name, domain, &args);
@@ -166,7 +172,7 @@ public:
             put_bytes(track, kTrackName, valid_utf8(name->text));
             put_bytes(track, kTrackCounter, "");
             std::string packet;
-            put_uint(packet, kSequenceId, kProcessSequence);
+            put_uint(packet, kSequenceId, process_sequence_);
             put_bytes(packet, kTrackDescriptor, track);
             add_packet(packet);
         }
@@ -180,7 +186,7 @@ public:
             put_uint(event, kCounterValue, static_cast<std::uint64_t>(i));
         std::string packet;
         put_uint(packet, kTimestamp, ts_ns);
-        put_uint(packet, kSequenceId, kProcessSequence);
+        put_uint(packet, kSequenceId, process_sequence_);
         put_bytes(packet, kTrackEvent, event);
         add_packet(packet);
         ++events_;
@@ -204,11 +210,20 @@ public:
             deflater_.submit(std::move(chunk_));
             used_ = 0;
         }
+        deflater_.drain();  // every compressed packet written: their checksums are known
+        std::string checksums;
+        for (std::uint32_t crc : deflater_.checksums())
+            fmt::format_to(std::back_inserter(checksums), "{}{}", checksums.empty() ? "" : ",", crc);
         std::string packet;
-        put_uint(packet, kSequenceId, kProcessSequence);
+        put_uint(packet, kSequenceId, process_sequence_);
         put_bytes(packet, kTrackDescriptor, process_descriptor());
-        // For the merge of a run's processes (merge.h): who this was and its flat table.
-        put_bytes(packet, kPyittTrailer, "{" + trailer_members(process_, events_, t) + "}");
+        // For the merge of a run's processes (merge.h): who this was and its flat table; the
+        // sequence ids it used and its compressed packets' checksums, with which the merge copies
+        // those packets as they are (perfetto_reader.h).
+        put_bytes(packet, kPyittTrailer,
+                  fmt::format("{{{},\n\"pyittSequences\":[{},{}],\n\"pyittChunks\":[{}]}}",
+                              trailer_members(process_, events_, t), process_sequence_,
+                              process_sequence_ + sequences_.size(), checksums));
         deflater_.write_plain(message(kTracePacket, packet));
         deflater_.finish();
     }
@@ -234,7 +249,7 @@ private:
             std::string track, packet;
             put_uint(track, kTrackUuid, uuid);
             put_bytes(track, kTrackName, "pyitt (global)");
-            put_uint(packet, kSequenceId, kProcessSequence);
+            put_uint(packet, kSequenceId, process_sequence_);
             put_bytes(packet, kTrackDescriptor, track);
             add_packet(packet);
         }
@@ -339,8 +354,8 @@ private:
         char* w = body;
         *w++ = static_cast<char>(kTimestamp << 3);
         w = put_varint(w, d);
-        *w++ = static_cast<char>(kSequenceId << 3);
-        w = put_varint(w, s.id);
+        std::memcpy(w, s.id_field, sizeof s.id_field);  // the chunk always has kSmallRoom
+        w += s.id_field_size;
         *w++ = static_cast<char>(kTrackEvent << 3 | wire::kLengthDelimited);
         char* length = w++;
         char* event = w;
@@ -372,8 +387,8 @@ private:
         char* w = body;
         *w++ = static_cast<char>(kTimestamp << 3);
         w = put_varint(w, d);
-        *w++ = static_cast<char>(kSequenceId << 3);
-        w = put_varint(w, s.id);
+        std::memcpy(w, s.id_field, sizeof s.id_field);  // the chunk always has kSmallRoom
+        w += s.id_field_size;
         *w++ = static_cast<char>(kTrackEvent << 3 | wire::kLengthDelimited);
         *w++ = 2;
         *w++ = static_cast<char>(kEventType << 3);
@@ -396,7 +411,7 @@ private:
             put_bytes(event, kDebugAnnotations, annotation);
         }
         put_uint(packet, kTimestamp, ts);
-        put_uint(packet, kSequenceId, kProcessSequence);
+        put_uint(packet, kSequenceId, process_sequence_);
         put_bytes(packet, kTrackEvent, event);
         add_packet(packet);
     }
@@ -431,6 +446,7 @@ private:
     std::size_t used_ = 0;
     ProcessInfo process_;
     std::uint64_t process_uuid_ = 0;
+    std::uint64_t process_sequence_ = 1;  // its threads' follow (perfetto_format.h, kSequenceShift)
     std::vector<Sequence> sequences_;
     std::map<std::pair<const Name*, const Name*>, std::uint64_t> counter_tracks_;
     std::uint64_t spans_ = 0;

@@ -33,6 +33,10 @@ public:
                     read = process_info();
                 } else if (key == "pyittFlat") {
                     read = flat_rows();
+                } else if (key == "pyittSequences") {
+                    read = sequences();
+                } else if (key == "pyittChunks") {
+                    read = checksums();
                 } else {
                     read = scanner_.skip_value();
                 }
@@ -180,6 +184,7 @@ private:
             if (key == "signal") parse_int(token, trace_.end_signal);
             if (key == "first_ns") parse_uint(token, trace_.first_ns);
             if (key == "wall_ns") parse_uint(token, trace_.wall_ns);
+            if (key == "events") parse_uint(token, trace_.trailer_events);
         }
         if (scanner_.failed()) return false;
         trailer_seen_ = true;
@@ -197,6 +202,45 @@ private:
             if (!line.empty() && trace_.threads.size() < kMaxThreadLines) trace_.threads.push_back(std::move(line));
         }
         return !scanner_.failed();
+    }
+
+    // [first, last]: the Perfetto trace's packet sequence ids; kept only when it is two numbers in order.
+    bool sequences() {
+        if (!scanner_.consume('[')) return false;
+        bool first = true, well_formed = true;
+        std::uint64_t ids[2] = {0, 0};
+        std::size_t index = 0;
+        while (scanner_.more(']', first)) {
+            std::string_view token;
+            bool is_number = false;
+            if (!number_member(token, is_number)) return false;
+            well_formed = well_formed && index < 2 && is_number && parse_uint(token, ids[index]);
+            ++index;
+        }
+        if (scanner_.failed()) return false;
+        if (well_formed && index == 2 && ids[0] != 0 && ids[0] <= ids[1]) {
+            trace_.sequence_first = ids[0];
+            trace_.sequence_last = ids[1];
+        }
+        return true;
+    }
+
+    // [crc, ...]: kept whole or not at all (a member that is not a 32-bit number drops them all).
+    bool checksums() {
+        if (!scanner_.consume('[')) return false;
+        bool first = true, well_formed = true;
+        std::vector<std::uint32_t> crcs;
+        while (scanner_.more(']', first)) {
+            std::string_view token;
+            bool is_number = false;
+            if (!number_member(token, is_number)) return false;
+            std::uint64_t crc = 0;
+            well_formed = well_formed && is_number && parse_uint(token, crc) && crc <= UINT32_MAX;
+            if (well_formed) crcs.push_back(static_cast<std::uint32_t>(crc));
+        }
+        if (scanner_.failed()) return false;
+        if (well_formed) trace_.chunk_checksums = std::move(crcs);
+        return true;
     }
 
     bool flat_rows() {

@@ -35,6 +35,10 @@ struct ProcessTrace {
     std::vector<FlatRow> flat;
     std::vector<std::string> threads;  // the summary's thread lines ("thread <tid> <name>: ...")
     std::string collection;            // its "collection paused ..." line, if it paused
+    std::uint64_t trailer_events = 0;  // the events its trailer says it wrote
+    // A Perfetto trace's packet sequence ids, first to last ("pyittSequences"); 0 when not said.
+    std::uint64_t sequence_first = 0, sequence_last = 0;
+    std::vector<std::uint32_t> chunk_checksums;  // its compressed packets' CRC-32s ("pyittChunks")
 };
 
 // The largest single event accepted: beyond it the trace counts as corrupt from there on.

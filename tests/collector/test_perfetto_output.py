@@ -7,8 +7,12 @@ from pathlib import Path
 import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-from perfetto_trace import clock_problems, fields, packets  # noqa: E402
+from perfetto_trace import COMPRESSED, SEQUENCE_ID, clock_problems, fields, first, packets  # noqa: E402
 from pyitt_testing import counted, read_trace, trace_files  # noqa: E402
+
+
+def sequence_ids(data):
+    return {first(packet, SEQUENCE_ID, 0) for packet in packets(data)} - {0}
 
 
 def test_merged_trace_keeps_each_process_on_its_own_sequences(run_host):
@@ -36,6 +40,16 @@ def test_merged_trace_keeps_each_process_on_its_own_sequences(run_host):
     assert sorted(c["work"] for c in by_pid.values()) == [30, 120, 120]
     for pid, counts in by_pid.items():
         assert counted(merged, pid) == counts
+    # Each process's compressed packets were copied as they are (no inflating and deflating again):
+    # their sequence ids are the process's own, and their bytes are in the merged file.
+    merged_bytes = (out / "trace.perfetto-trace").read_bytes()
+    own = set()
+    for part in parts:
+        data = part.read_bytes()
+        own |= sequence_ids(data)
+        chunks = [value for number, value in fields(data) if number == 1 and fields(value)[0][0] == COMPRESSED]
+        assert chunks and all(chunk in merged_bytes for chunk in chunks)
+    assert sequence_ids(merged_bytes) == own
     # Every sequence id of the merged file belongs to one process only.
     owner = {}
     for packet in packets((out / "trace.perfetto-trace").read_bytes()):
@@ -79,6 +93,45 @@ def test_cut_trace_is_merged_up_to_its_last_whole_packet_and_marked(run_host):
     summary = (out / "summary.txt").read_text()
     row = next(line for line in summary.splitlines() if line.split()[:1] == [str(cut["pid"])])
     assert "cut short" in row and "1 with an incomplete trace" in summary
+
+
+def test_a_trace_whose_compressed_packet_changed_is_read_packet_by_packet_and_cut_there(run_host):
+    # Its trailer is whole, but a byte of a compressed packet is not what its writer wrote (its
+    # checksum in the trailer says so): the merge must not copy it as it is (Perfetto refuses a
+    # whole trace for one packet that does not inflate), but read it as a cut one.
+    program = CUT_PROGRAM.replace("f.truncate(size * 6 // 10)", "f.seek(size * 6 // 10); b = f.read(1); f.seek(-1, 1); f.write(bytes([b[0] ^ 0x55]))")
+    result, out = run_host(["-R", "^work$"], program)
+    assert result.returncode == 0, result.stderr
+    merged = read_trace(out / "trace.perfetto-trace")
+    [cut] = merged["pyittTraceCut"]
+    assert "compressed packet" in cut["reason"], cut
+    assert 0 < counted(merged, cut["pid"])["work"] < 200000
+    assert counted(merged)["work"] == 1 + 1000 + counted(merged, cut["pid"])["work"]
+
+
+def test_an_exec_d_image_in_the_same_pid_gets_sequences_of_the_merge(run_host):
+    # Both images of one pid wrote the same sequence ids: the second one read (file-name order) is
+    # renumbered into the merge's own ids, never copied over the first's.
+    result, out = run_host(["-R", "^work$"], """
+    import subprocess, sys
+    first = "import ctypes, os, sys\\ndef work(): pass\\nfor _ in range(5): work()\\n" \\
+            "ctypes.CDLL(os.environ['INTEL_LIBITTNOTIFY64']).pyitt_collector_finish()\\n" \\
+            "os.execv(sys.executable, [sys.executable, 'second.py'])"
+    subprocess.run([sys.executable, "-c", first], check=True)
+    def work():
+        pass
+    work()
+    """, files={"second.py": "def work(): pass\nfor _ in range(7): work()\n"})
+    assert result.returncode == 0, result.stderr
+    parts = {p.name: p.read_bytes() for p in trace_files(out)}
+    assert len(parts) == 3 and any(name.endswith("-2.perfetto-trace") for name in parts), sorted(parts)
+    merged_bytes = (out / "trace.perfetto-trace").read_bytes()
+    ids = sequence_ids(merged_bytes)
+    assert {i for i in ids if i >= 1 << 31}, ids  # one image's, renumbered
+    assert all(sequence_ids(data) <= ids for name, data in parts.items() if not name.endswith("-2.perfetto-trace"))
+    merged = read_trace(out / "trace.perfetto-trace")
+    assert sorted(counted(merged, pid)["work"] for pid in {e["pid"] for e in merged["traceEvents"]}) == [1, 12]
+    assert "pyittTraceCut" not in merged or merged["pyittTraceCut"] == []
 
 
 HELPERS = """

@@ -3,6 +3,7 @@ are named by rank, and are merged into one trace and one summary, printed once b
 rank, an unwritable rank directory and a stray launcher variable do no harm; --merge merges after
 the fact, also the directories of several nodes, whose clocks it aligns."""
 import collections
+import json
 import os
 import re
 import shutil
@@ -403,6 +404,42 @@ def test_two_nodes_with_the_same_pids_in_perfetto_format(host, program, job_env,
     ranks = {f"rank {r}": moved.pids_named(f"rank {r}") for r in range(4)}
     assert ranks["rank 0"] == [pa] and ranks["rank 2"] == [pa + 4194304], ranks
     assert all(moved.tasks[pids[0]]["solve"] == 1 for pids in ranks.values())
+
+
+def _sequence_ids(data):
+    from perfetto_trace import SEQUENCE_ID, first, packets
+    return {first(packet, SEQUENCE_ID, 0) for packet in packets(data)} - {0}
+
+
+def _decoded(data):
+    """The merged trace as its reader sees it: events (in any order), header and trailers."""
+    from perfetto_trace import decode
+    trace = decode(data)
+    events = sorted(json.dumps(event, sort_keys=True) for event in trace.pop("traceEvents"))
+    return events, trace
+
+
+def test_merge_copies_whole_traces_and_holds_what_renumbering_every_packet_holds(host, program, job_env, tmp_path):
+    # The merge appends a process's compressed packets as they are when its packet sequence ids
+    # (pid << 9 ...) meet no other process's; PYITT_COLLECTOR_MERGE_COPY=0 reads, renumbers and
+    # deflates every packet again, as the merge did before. Same files, both ways: the same trace.
+    root = tmp_path / "job"
+    env = dict(job_env, PYITT_TRACE_FORMAT="perfetto")
+    results = start_ranks(host, program, [(r, slurm_env(env, r, 2, root)) for r in range(2)])
+    assert [code for code, _, _ in results] == [0, 0], results
+    parts = list(root.glob("rank-*/trace-*.perfetto-trace"))
+    assert len(parts) == 3, parts  # rank 1 started a spawn child
+    own = set().union(*(_sequence_ids(p.read_bytes()) for p in parts))
+    copied = run_trace_path(root).read_bytes()
+    assert _sequence_ids(copied) == own  # the job's own merge copied every process's
+    renumbering = run([host, "--merge", root], env=dict(env, PYITT_COLLECTOR_MERGE_COPY="0"), timeout=60)
+    assert renumbering.returncode == 0, renumbering.stderr
+    renumbered = run_trace_path(root).read_bytes()
+    assert _sequence_ids(renumbered).isdisjoint(own) and len(_sequence_ids(renumbered)) == len(own)
+    assert _decoded(renumbered) == _decoded(copied)
+    again = run([host, "--merge", root], env=env, timeout=60)
+    assert again.returncode == 0, again.stderr
+    assert run_trace_path(root).read_bytes() == copied
 
 
 @pytest.mark.parametrize("args, message", [
