@@ -22,6 +22,9 @@ std::uint32_t FrameTree::child(std::uint32_t parent, std::string_view name) {
 
 std::size_t FrameTree::add_collapsed(std::string_view text, std::uint32_t under) {
     std::size_t skipped = 0;
+    // The previous line's frames (name, frame): collapsed stacks come depth first, so a line
+    // mostly repeats the one before it, whose frames are then found without a lookup each.
+    std::vector<std::pair<std::string_view, std::uint32_t>> previous;
     while (!text.empty()) {
         std::size_t end = text.find('\n');
         std::string_view line = text.substr(0, end);
@@ -38,11 +41,21 @@ std::size_t FrameTree::add_collapsed(std::string_view text, std::uint32_t under)
         }
         std::string_view stack = line.substr(0, space);
         std::uint32_t frame = under;
+        std::size_t depth = 0;
         while (!stack.empty()) {
             const std::size_t semi = stack.find(';');
-            frame = child(frame, stack.substr(0, semi));
+            const std::string_view name = stack.substr(0, semi);
+            if (depth < previous.size() && previous[depth].first == name) {
+                frame = previous[depth].second;
+            } else {
+                previous.resize(depth);
+                frame = child(frame, name);
+                previous.emplace_back(name, frame);
+            }
+            ++depth;
             stack = semi == std::string_view::npos ? std::string_view() : stack.substr(semi + 1);
         }
+        previous.resize(depth);
         add_self(frame, count);
     }
     return skipped;
