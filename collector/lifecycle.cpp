@@ -20,6 +20,7 @@
 #include "merge.h"
 #include "objects.h"
 #include "output_file.h"
+#include "prepared_files.h"
 #include "pyitt_collector.h"
 #include "thread_buffers.h"
 #include "trace_writer.h"
@@ -90,6 +91,9 @@ bool write_marker(Identity& id) {
     return marker.publish_new("unfinished-" + std::to_string(getpid()), ".txt", id.marker_name) != 0;
 }
 
+// The files a process makes: its marker, then its trace, summary, stacks and flame graph.
+constexpr int kPreparedFiles = 5;
+
 // A process that dies before it writes its trace (SIGKILL) leaves unfinished-<pid>.txt behind, so
 // the merge in the process the user started can say which processes' traces are missing and why.
 void mark_unfinished() {
@@ -100,8 +104,10 @@ void mark_unfinished() {
     id.identity.parent_pid = static_cast<long>(getppid());
     id.marker_name.clear();
     id.marker_awaits_name = false;
-    if (id.identity.run_id.empty()) return;  // not under pyitt-host: nobody merges
     id.marker_dir = descriptor_reserve().directory(output_dir());
+    // This process's files for its exit (and its marker, when one is ready in time): made meanwhile.
+    if (id.marker_dir.fd != -1) prepare_files(id.marker_dir.fd, kPreparedFiles);
+    if (id.identity.run_id.empty()) return;  // not under pyitt-host: nobody merges
     // The host loading us names the process right after: one marker then, not one and a rewrite
     // (files cost a start more than anything else the collector does). Only at load: a forked
     // child's marker is written at once.
@@ -115,23 +121,27 @@ void mark_unfinished() {
 
 std::atomic<bool> g_mark_pending{false};
 
-void clear_unfinished_mark() {
+// By the directory as the exit found it: the program may have closed the descriptor the marker
+// was written by (and left its own marker behind, for the merge to count as another process).
+void clear_unfinished_mark(const OutputDirectory& dir) {
     Identity& id = identity_state();
     std::lock_guard lock(id.mutex);
-    if (!id.marker_name.empty()) unlinkat(id.marker_dir.fd, id.marker_name.c_str(), 0);
+    if (!id.marker_name.empty()) unlinkat(dir.fd, id.marker_name.c_str(), 0);
     id.marker_name.clear();
     id.marker_awaits_name = false;
 }
 
-// Lock order, here and everywhere: finish, thread buffers, objects (warnings and the descriptor
-// reserve are leaves).
+// Lock order, here and everywhere: finish, thread buffers, objects (warnings, the descriptor
+// reserve and the prepared files are leaves).
 void prepare_fork() {
     finish_state().mutex.lock();
     buffers_prepare_fork();
     objects_prepare_fork();
     descriptor_reserve().prepare_fork();
+    prepared_files_prepare_fork();
 }
 void parent_after_fork() {
+    prepared_files_parent_after_fork();
     descriptor_reserve().after_fork();
     objects_after_fork();
     buffers_parent_after_fork();
@@ -140,6 +150,7 @@ void parent_after_fork() {
 // The child writes its own trace-<its pid>.json from what it records itself (its atexit writer is
 // inherited); it must not repeat the parent's events.
 void child_after_fork() {
+    prepared_files_child_after_fork();
     descriptor_reserve().after_fork();
     objects_after_fork();
     buffers_child_after_fork();
@@ -269,7 +280,7 @@ unsigned long long finish() {
     s.profile_files = std::move(r.profile_files);
     s.brief = s.profile.brief;
     const bool trace_ok = !r.trace_name.empty();
-    if (trace_ok) clear_unfinished_mark();
+    if (trace_ok) clear_unfinished_mark(dir);
     if (!r.error.empty()) warn_once("output", r.error);
     return s.events;
 }

@@ -12,6 +12,8 @@
 #include <cstring>
 #include <ctime>
 
+#include "prepared_files.h"
+
 namespace pyitt::collector {
 
 namespace {
@@ -71,6 +73,28 @@ OutputFile::OutputFile(const OutputDirectory& dir, mode_t mode) : dir_(dir) {
         fail("cannot open the output directory", EBADF);
         return;
     }
+    if (mode == 0644) {  // what prepare_files makes
+        if (const int fd = take_prepared_file(dir_.fd); fd >= 0) {
+            stream_ = fdopen(fd, "w");
+            if (stream_ != nullptr) {
+                anonymous_ = true;
+                return;
+            }
+            close(fd);
+        }
+    }
+    const int fd = create_temporary(mode);
+    if (fd < 0) return;
+    stream_ = fdopen(fd, "w");
+    if (stream_ == nullptr) {
+        const int error_number = errno;
+        close(fd);
+        discard();
+        fail("cannot write in", error_number);
+    }
+}
+
+int OutputFile::create_temporary(mode_t mode) {
     // A collision (a name someone planted, however unlikely) only costs another try.
     for (int attempt = 0; attempt < 16; ++attempt) {
         std::string name = temporary_name();
@@ -78,19 +102,55 @@ OutputFile::OutputFile(const OutputDirectory& dir, mode_t mode) : dir_(dir) {
         if (fd < 0) {
             if (errno == EEXIST) continue;
             fail("cannot create a file in", errno);
-            return;
+            return -1;
         }
         temp_name_ = std::move(name);
-        stream_ = fdopen(fd, "w");
-        if (stream_ == nullptr) {
-            const int error_number = errno;
-            close(fd);
-            discard();
-            fail("cannot write in", error_number);
-        }
-        return;
+        return fd;
     }
     fail("cannot create a file in", EEXIST);
+    return -1;
+}
+
+// A prepared file has no name yet: it gets a fresh hidden one, exclusively (link(2) neither replaces
+// nor follows what is at its new name), and is then published as a temporary made here would be.
+// Without /proc to link it by, its bytes are copied into a temporary made now.
+bool OutputFile::name_anonymous() {
+    anonymous_ = false;
+    if (std::fflush(stream_) != 0 || std::ferror(stream_)) {
+        fail("cannot write in", errno);
+        return false;
+    }
+    const int fd = fileno(stream_);
+    const std::string by_proc = "/proc/self/fd/" + std::to_string(fd);
+    for (int attempt = 0; attempt < 16; ++attempt) {
+        std::string name = temporary_name();
+        if (linkat(AT_FDCWD, by_proc.c_str(), dir_.fd, name.c_str(), AT_SYMLINK_FOLLOW) == 0) {
+            temp_name_ = std::move(name);
+            return true;
+        }
+        if (errno != EEXIST) break;
+    }
+    const int copy = create_temporary(0644);
+    if (copy < 0) return false;
+    char buffer[65536];
+    for (off_t at = 0;;) {
+        const ssize_t n = pread(fd, buffer, sizeof buffer, at);
+        if (n == 0) break;
+        if (n < 0 || write(copy, buffer, static_cast<size_t>(n)) != n) {  // a short write: the disk is full
+            fail("cannot write in", n < 0 ? errno : errno != 0 ? errno : ENOSPC);
+            close(copy);
+            return false;
+        }
+        at += n;
+    }
+    std::fclose(stream_);  // the anonymous file goes with its last descriptor
+    stream_ = fdopen(copy, "w");
+    if (stream_ == nullptr) {
+        fail("cannot write in", errno);
+        close(copy);
+        return false;
+    }
+    return true;
 }
 
 OutputFile::~OutputFile() {
@@ -120,7 +180,7 @@ bool OutputFile::close_stream() {
 }
 
 bool OutputFile::publish_replacing(const std::string& name) {
-    if (!close_stream()) {
+    if ((anonymous_ && !name_anonymous()) || !close_stream()) {
         discard();
         return false;
     }
@@ -140,7 +200,7 @@ std::string OutputFile::indexed_name(std::string_view stem, std::string_view ext
 }
 
 int OutputFile::publish_new(std::string_view stem, std::string_view ext, std::string& name, int first_index) {
-    if (!close_stream()) {
+    if ((anonymous_ && !name_anonymous()) || !close_stream()) {
         discard();
         return 0;
     }

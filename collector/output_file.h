@@ -22,7 +22,9 @@ struct OutputDirectory {
 
 // One output: written under a fresh hidden name (O_EXCL|O_NOFOLLOW: a planted name is never
 // opened), then renamed onto its final name, which replaces a planted link itself, not its target.
-// Dropped unpublished (an error, an exception), the temporary is removed.
+// Dropped unpublished (an error, an exception), the temporary is removed. Where a file was made
+// ahead (prepared_files.h), it is written nameless and gets its hidden name (link(2), which is as
+// exclusive) just before it is published.
 class OutputFile {
 public:
     explicit OutputFile(const OutputDirectory& dir, mode_t mode = 0644);
@@ -48,12 +50,15 @@ public:
     static std::string indexed_name(std::string_view stem, std::string_view ext, int index);
 
 private:
+    int create_temporary(mode_t mode);  // a descriptor, or -1 (error_ set)
+    bool name_anonymous();  // a prepared file (prepared_files.h) under a temporary name of its own
     bool close_stream();  // flushes and closes; false (error_ set) when anything was lost
     void fail(const char* what, int error_number);
     void discard();
 
     OutputDirectory dir_;
-    std::string temp_name_;  // empty once published or discarded
+    std::string temp_name_;  // empty once published or discarded, and while anonymous_
+    bool anonymous_ = false;  // a prepared file, still without a name
     std::FILE* stream_ = nullptr;
     std::string error_;
 };

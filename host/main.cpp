@@ -214,7 +214,7 @@ int main(int argc, char** argv) {
                                ~AtProgramStart() { stop_deferring_ending_signals(); }
                            } at_program_start;
                            pyitt::instrument::ModulesImportedForItself own_imports;
-                           // Named right below (name_this_process): the collector writes its
+                           // Named at the end (name_this_process): the collector writes its
                            // unfinished-<pid>.txt marker once, then, not at load and again.
                            if (instrumented) ::setenv("PYITT_MARKER_AWAITS_NAME", "1", 1);
                            g_session->start();
@@ -223,7 +223,6 @@ int main(int argc, char** argv) {
                                remove_run_files_on_ending_signals();
                            }
                            if (!instrumented) return;
-                           name_this_process(role);
                            prepare_child_processes(*options, is_child, g_session->external_collector(),
                                                    {finish_process_and_run, finish_before_exec});
                            if (!is_child) {
@@ -238,6 +237,10 @@ int main(int argc, char** argv) {
                            if (python_program(g_python_argv).kind == PythonProgram::kModule) {
                                name_python_in_runpy_errors(PYITT_EMBEDDED_PYTHON);
                            }
+                           // Last: the collector's marker is written then, into a file it has made
+                           // meanwhile on a thread of its own (an inode costs hundreds of µs on some
+                           // file systems), and a start that fails before leaves none behind.
+                           name_this_process(role);
                        },
                        [] { finish_process(); }});
 }

@@ -20,6 +20,7 @@
 #include <unistd.h>
 
 #include "collection_control.h"
+#include "directory_watch.h"
 #include "job_directory.h"
 #include "command_line.h"
 #include "python_command_line.h"
@@ -103,6 +104,13 @@ std::string prepare_output_dir(const std::string& requested, const char* given_b
 }
 
 // trace-<pid>.<ext> and unfinished-<pid>.txt: the processes that recorded into the directory.
+bool is_process_file(const std::string& file) {
+    const std::string_view name(file);
+    const bool trace = name.starts_with("trace-") &&
+                       (name.ends_with(".json") || name.find(".perfetto-trace") != std::string_view::npos);
+    return trace || (name.starts_with("unfinished-") && name.ends_with(".txt"));
+}
+
 // The names of the processes' files (traces, markers) in dir, sorted. readdir, not
 // std::filesystem (thousands of instructions an entry), as a directory may hold many runs.
 std::vector<std::string> process_files(const std::string& dir) {
@@ -110,11 +118,7 @@ std::vector<std::string> process_files(const std::string& dir) {
     DIR* stream = dir.empty() ? nullptr : ::opendir(dir.c_str());
     if (stream == nullptr) return names;
     while (const dirent* entry = ::readdir(stream)) {
-        const std::string_view name(entry->d_name);
-        const bool trace = name.starts_with("trace-") &&
-                           (name.ends_with(".json") || name.find(".perfetto-trace") != std::string_view::npos);
-        const bool marker = name.starts_with("unfinished-") && name.ends_with(".txt");
-        if (trace || marker) names.emplace_back(name);
+        if (is_process_file(entry->d_name)) names.emplace_back(entry->d_name);
     }
     ::closedir(stream);
     std::sort(names.begin(), names.end());
@@ -264,10 +268,14 @@ void Session::start() {
     // Not in an exec'd image that goes on reporting the run: its first image's children's files
     // are there already, and they are this run's.
     if (!is_child_) {
-        files_before_ = process_files(output_dir_);
-        const long pid = ::getpid();
-        std::erase_if(files_before_, [pid](const std::string& name) { return is_own_file(name, pid); });
-        files_before_taken_ = true;
+        watch_ = std::make_unique<DirectoryWatch>(output_dir_);
+        if (!watch_->ok()) {  // then what is there now, to tell the new files at the exit
+            watch_.reset();
+            files_before_ = process_files(output_dir_);
+            const long pid = ::getpid();
+            std::erase_if(files_before_, [pid](const std::string& name) { return is_own_file(name, pid); });
+            files_before_taken_ = true;
+        }
     }
     // SIGTERM (how a pool ends its workers, and how a batch system ends a job), SIGHUP and the rest
     // write the trace, then the process dies of its signal as under python: from the
@@ -319,8 +327,12 @@ void Session::report() {
     // Only files that were not there as the run started (a directory of many earlier runs costs a
     // merge reading each of them): this process's own, and its children's if any.
     int new_files = 0;
-    for (const std::string& name : process_files(output_dir_)) {
-        if (!files_before_taken_ || !std::binary_search(files_before_.begin(), files_before_.end(), name)) ++new_files;
+    if (watch_) {
+        new_files = 1 + (watch_->others_wrote(is_process_file, is_own_file, ::getpid()) ? 1 : 0);
+    } else {
+        for (const std::string& name : process_files(output_dir_)) {
+            if (!files_before_taken_ || !std::binary_search(files_before_.begin(), files_before_.end(), name)) ++new_files;
+        }
     }
     if (trace != nullptr && new_files > 1 && report_run(events, trace)) return;
     // Alone in its run: its own summary, stacks and flame graph are the run's.
