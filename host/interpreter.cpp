@@ -10,6 +10,7 @@
 
 #include <cstdlib>
 #include <fstream>
+#include <functional>
 #include <pthread.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
@@ -84,14 +85,21 @@ constexpr size_t kGuardSize = 64 * 1024;  // below it: SIGSEGV, which the crash 
 struct ProgramOnLargeStack {
     ucontext_t caller{};
     ucontext_t program{};
+    const std::function<void()>* before_program = nullptr;
     int status = 0;
 };
 ProgramOnLargeStack g_large_stack;
 
+void enlarge_default_thread_stack();
+
+// The host's own preparation runs there too: its Python code meets the frame-evaluation hook, which
+// would otherwise find the main thread's stack bounds first (glibc reads /proc/self/maps for them).
 void run_main_on_large_stack() {
     const stack_t& stack = g_large_stack.program.uc_stack;
     pyitt::instrument::set_stack_floor_for_this_thread(static_cast<char*>(stack.ss_sp) + kGuardSize,
                                                       stack.ss_size - kGuardSize);
+    if (*g_large_stack.before_program) (*g_large_stack.before_program)();
+    enlarge_default_thread_stack();
     g_large_stack.status = Py_RunMain();
 }
 
@@ -110,8 +118,8 @@ void enlarge_default_thread_stack() {
     ::pthread_attr_destroy(&attributes);
 }
 
-int run_main() {
-    enlarge_default_thread_stack();
+int run_main(const std::function<void()>& before_program) {
+    g_large_stack.before_program = &before_program;
     for (size_t size = kProgramStackSize; size >= kProgramStackSize / 16; size /= 4) {
         void* base = ::mmap(nullptr, size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE | MAP_STACK,
                             -1, 0);
@@ -125,10 +133,16 @@ int run_main() {
         if (::swapcontext(&g_large_stack.caller, &g_large_stack.program) != 0) break;
         return g_large_stack.status;
     }
-    return Py_RunMain();  // no memory to reserve: the thread's own stack
+    // No memory to reserve: the thread's own stack.
+    if (before_program) before_program();
+    enlarge_default_thread_stack();
+    return Py_RunMain();
 }
 #else
-int run_main() { return Py_RunMain(); }
+int run_main(const std::function<void()>& before_program) {
+    if (before_program) before_program();
+    return Py_RunMain();
+}
 #endif
 
 }  // namespace
@@ -169,8 +183,7 @@ int run_python(const Invocation& invocation, const HostPaths& paths, const Progr
     Py_DECREF(executable);
 
     if (hooks.at_finalize != nullptr) Py_AtExit(hooks.at_finalize);
-    if (hooks.before_program) hooks.before_program();
-    return run_main();
+    return run_main(hooks.before_program);
 }
 
 }  // namespace pyitt::host
