@@ -134,6 +134,7 @@ void clear_unfinished_mark(const OutputDirectory& dir) {
 // Lock order, here and everywhere: finish, thread buffers, objects (warnings, the descriptor
 // reserve and the prepared files are leaves).
 void prepare_fork() {
+    buffers_stop_writer_for_fork();  // before any lock: it finishes its work under them
     finish_state().mutex.lock();
     buffers_prepare_fork();
     objects_prepare_fork();

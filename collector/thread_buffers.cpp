@@ -86,6 +86,8 @@ struct Writer {
     unsigned in_flight = 0;  // queued or being written
     bool started = false;
     bool failed_to_start = false;
+    bool forking = false;  // stopped for a fork: flushes spill on their own thread until it is done
+    std::thread thread;
     std::condition_variable work, idle;
 };
 Writer* g_writer = new Writer();
@@ -163,12 +165,12 @@ void convert_job(std::unique_lock<std::mutex>& lock, SpillJob& job) {
     if (chunk.memory != nullptr && chunk.memory != job.recs) std::free(const_cast<Record*>(chunk.memory));
 }
 
-void writer_main() {
+void writer_main(Writer* w) {
     pthread_setname_np(pthread_self(), "pyitt-spill");
     std::unique_lock lock(g_mutex);
-    Writer* w = g_writer;
     for (;;) {
-        w->work.wait(lock, [w] { return !w->queue.empty(); });
+        w->work.wait(lock, [w] { return !w->queue.empty() || w->forking; });
+        if (w->queue.empty()) return;  // stopped for a fork, its work done
         SpillJob job = w->queue.front();
         w->queue.pop_front();
         bool ok = true;
@@ -198,12 +200,12 @@ void writer_main() {
 // program's handlers keep running on the program's threads.
 bool writer_ready_locked() {
     Writer* w = g_writer;
-    if (w->started || w->failed_to_start) return w->started;
+    if (w->started || w->failed_to_start || w->forking) return w->started;
     sigset_t all, old;
     sigfillset(&all);
     pthread_sigmask(SIG_SETMASK, &all, &old);
     try {
-        std::thread(writer_main).detach();
+        w->thread = std::thread(writer_main, w);
         w->started = true;
     } catch (...) {
         w->failed_to_start = true;
@@ -448,8 +450,26 @@ int spill_fd() {
     return g_spill_fd;
 }
 
+// Python 3.12+'s os.fork() warns when the process has more than one thread (it counts them after the
+// fork, in the parent), which the program would not get under python: the writer finishes what it
+// has and ends before a fork; the next spill starts it again. The child never had it.
+void buffers_stop_writer_for_fork() {
+    std::unique_lock lock(g_mutex);
+    Writer* w = g_writer;
+    w->forking = true;
+    if (!w->started) return;
+    w->work.notify_all();
+    lock.unlock();
+    w->thread.join();
+    lock.lock();
+    w->started = false;
+}
+
 void buffers_prepare_fork() { g_mutex.lock(); }
-void buffers_parent_after_fork() { g_mutex.unlock(); }
+void buffers_parent_after_fork() {
+    g_writer->forking = false;
+    g_mutex.unlock();
+}
 
 // Only the forking thread lives on in the child: every inherited buffer belongs to the parent's run.
 // The child starts an empty table and its own spill file (the inherited descriptor is the parent's).

@@ -102,7 +102,9 @@ int open_scratch_file();
 std::vector<ThreadSnapshot> snapshot_threads();
 int spill_fd();  // -1 when nothing was spilled
 
-// fork() support: the child keeps no record of the parent's buffers or spill file.
+// fork() support: the child keeps no record of the parent's buffers or spill file; the parent has
+// no thread of ours at the fork (stop_writer first, outside every lock).
+void buffers_stop_writer_for_fork();
 void buffers_prepare_fork();
 void buffers_parent_after_fork();
 void buffers_child_after_fork();

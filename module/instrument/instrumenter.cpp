@@ -291,6 +291,8 @@ void start(const Config& config) {
 
     configure_triggers(!config.resume_on.empty() || config.builtin_regions);
     py::module_::import("os").attr("register_at_fork")(
+        py::arg("before") = py::cpp_function([] { triggers_before_fork(); }),
+        py::arg("after_in_parent") = py::cpp_function([] { triggers_after_fork_in_parent(); }),
         py::arg("after_in_child") = py::cpp_function([] { triggers_after_fork(t_state); }));
 
     // The domain comes with the first task recorded (code_registry.cpp: ensure_domain).

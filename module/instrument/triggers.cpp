@@ -38,6 +38,9 @@ constexpr long kTickNs = 1'000'000;
 pthread_cond_t g_tick = PTHREAD_COND_INITIALIZER;  // CLOCK_MONOTONIC once the ticker starts
 bool g_ticker_started = false;
 bool g_ticker_armed = false;
+bool g_ticker_stopping = false;  // for a fork: the ticker ends
+bool g_ticker_rearm_after_fork = false;
+pthread_t g_ticker;
 bool g_finished = false;  // the run's outputs are being written: no switching any more
 
 bool wanted_paused() {
@@ -85,6 +88,7 @@ void* tick(void*) {
     pthread_mutex_lock(&g_mutex);
     std::uint64_t seen = g_region_entries.load(std::memory_order_relaxed);
     for (;;) {
+        if (g_ticker_stopping) break;
         if (!g_ticker_armed || g_finished) {
             pthread_cond_wait(&g_tick, &g_mutex);
             seen = g_region_entries.load(std::memory_order_relaxed);
@@ -105,6 +109,7 @@ void* tick(void*) {
         }
         seen = entries;
     }
+    pthread_mutex_unlock(&g_mutex);
     return nullptr;
 }
 
@@ -123,11 +128,7 @@ void arm_ticker() {
     sigset_t all, before;
     sigfillset(&all);
     pthread_sigmask(SIG_SETMASK, &all, &before);
-    pthread_t thread;
-    if (pthread_create(&thread, nullptr, tick, nullptr) == 0) {
-        pthread_detach(thread);
-        g_ticker_started = true;
-    }
+    if (pthread_create(&g_ticker, nullptr, tick, nullptr) == 0) g_ticker_started = true;
     pthread_sigmask(SIG_SETMASK, &before, nullptr);
 }
 
@@ -178,6 +179,42 @@ bool resume_trigger_ever_fired() {
     const bool fired = g_resume_fired;
     pthread_mutex_unlock(&g_mutex);
     return fired;
+}
+
+// Python 3.12+'s os.fork() warns when the process has more than one thread (counted after the
+// fork, in the parent), which the program would not get under python: the ticker ends before the
+// fork and starts again after it, from the main thread's next pending-call check, right after
+// os.fork() returns there (as the host's control thread does).
+void triggers_before_fork() {
+    pthread_mutex_lock(&g_mutex);
+    const bool running = g_ticker_started;
+    g_ticker_rearm_after_fork = g_ticker_armed;
+    if (running) {
+        g_ticker_stopping = true;
+        pthread_cond_signal(&g_tick);
+    }
+    pthread_mutex_unlock(&g_mutex);
+    if (!running) return;
+    pthread_join(g_ticker, nullptr);
+    pthread_mutex_lock(&g_mutex);
+    g_ticker_started = false;
+    g_ticker_stopping = false;
+    pthread_mutex_unlock(&g_mutex);
+}
+
+void triggers_after_fork_in_parent() {
+    const auto rearm = [](void*) {
+        pthread_mutex_lock(&g_mutex);
+        if (g_ticker_rearm_after_fork && g_ticker_armed && !g_ticker_started && !g_finished) arm_ticker();
+        g_ticker_rearm_after_fork = false;
+        pthread_mutex_unlock(&g_mutex);
+        return 0;
+    };
+#if PY_VERSION_HEX >= 0x030C0000
+    Py_AddPendingCall(rearm, nullptr);
+#else
+    rearm(nullptr);
+#endif
 }
 
 // The child's collection switch is the parent's at the fork (a region's pause may be pending); the

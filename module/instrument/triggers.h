@@ -45,5 +45,8 @@ bool resume_trigger_ever_fired();
 
 // os.fork() child: only the forking thread survives; the counts become its own.
 void triggers_after_fork(const ThreadState* survivor);
+// os.fork() in the parent: no thread of ours at the fork (Python 3.12+ counts them), back after it.
+void triggers_before_fork();
+void triggers_after_fork_in_parent();
 
 }  // namespace pyitt::instrument

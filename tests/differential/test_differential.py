@@ -138,6 +138,13 @@ def test_atexit_handlers_run_in_pythons_order_and_the_exit_is_clean(differential
     assert not list(Path(out).glob("unfinished-*")), host.stderr
 
 
+@pytest.mark.parametrize("options", [[], ["-b"]], ids=["every call", "-b"])
+def test_a_fork_after_recording_warns_as_under_python(differential, mode, options):
+    # 3.12+ warns about fork() in a multi-threaded process: pyitt-host's own threads must not count.
+    python, host, _ = differential.same([PROGRAMS / "fork_after_recording.py"], mode[1], host_options=options)
+    assert python.stdout == "after many calls 7\nafter a region 7\nagain 7\n"
+
+
 def test_modules_beside_the_script_shadow_the_standard_library(differential, mode):
     python, host, _ = differential.same([PROGRAMS / "shadowing" / "main.py"], mode[1])
     assert python.stdout.count("the script's own") == 3
