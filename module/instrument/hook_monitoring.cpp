@@ -16,6 +16,9 @@ namespace pyitt::instrument {
 namespace {
 
 PyObject* g_disable = nullptr;  // sys.monitoring.DISABLE
+// Held back for start_monitoring_events: sys.monitoring.set_events, our tool id and our events.
+PyObject* g_set_events = nullptr;
+int g_tool = -1, g_events = 0;
 
 inline PyObject* disable() { return Py_NewRef(g_disable); }
 
@@ -84,7 +87,7 @@ py::object callback(PyMethodDef& def) { return py::reinterpret_steal<py::object>
 }  // namespace
 
 // Tool ids 3 and 4 are free by convention; PROFILER_ID is left to cProfile unless all are taken.
-bool install_monitoring(const Config& config) {
+bool install_monitoring(const Config& config, bool events_now) {
     py::object monitoring = py::module_::import("sys").attr("monitoring");
     int tool = -1;
     for (int candidate : {4, 3, 2}) {
@@ -117,13 +120,33 @@ bool install_monitoring(const Config& config) {
         hook("C_RAISE", g_callbacks[5]);
         mask |= event("CALL") | event("C_RETURN") | event("C_RAISE");
     }
-    monitoring.attr("set_events")(tool, mask);
+    if (events_now) {
+        monitoring.attr("set_events")(tool, mask);
+    } else {
+        g_set_events = py::object(monitoring.attr("set_events")).release().ptr();
+        g_tool = tool;
+        g_events = mask;
+    }
     return true;
 }
 
-bool install_eval_frame() { return false; }
-void set_stack_floor_for_this_thread(const void*, size_t) {}  // nothing of ours on the C stack per call
+void start_monitoring_events() {
+    if (g_set_events == nullptr) return;
+    PyObject* started = PyObject_CallFunction(g_set_events, "ii", g_tool, g_events);
+    Py_CLEAR(g_set_events);
+    if (started == nullptr) {  // our tool id was freed by the program
+        PyErr_WriteUnraisable(nullptr);
+        return;
+    }
+    Py_DECREF(started);
+}
 
+}  // namespace pyitt::instrument
+
+#else
+
+namespace pyitt::instrument {
+bool install_monitoring(const Config&, bool) { return false; }
 }  // namespace pyitt::instrument
 
 #endif

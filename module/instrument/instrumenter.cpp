@@ -301,7 +301,7 @@ void start(const Config& config) {
     py::module_ support = support_module();  // its imports are ours: before the hooks
 
     bool setprofile_needed = false;
-    bool python_hooked = install_monitoring(config) || install_eval_frame();
+    bool python_hooked = install_python_call_hooks(config);
     g_hooks_mark_regions = python_hooked;
     if (!python_hooked) {
         pyitt::print_stderr(

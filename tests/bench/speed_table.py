@@ -83,9 +83,16 @@ def rows(pool_script):
     none_selected = host("-R", "^no_hot_function$")
     kernprof = peer("line_profiler", lambda p: [p.exe, "-m", "kernprof", "-l", "-b", "-o", os.path.join(p.out, "k.lprof")],
                     "builtin-profile")
+    def monitoring_only(p, w):  # 3.12+: the hook a run that records most calls leaves behind
+        if tuple(map(int, p.version.split("."))) < (3, 12):
+            return None
+        argv, env = host()(p, w)
+        return argv, {**env, "PYITT_CALL_HOOK": "monitoring"}
+
     return [
         ("fib, every call a task", "fib", bare, [
             ("pyitt-host", host()),
+            ("pyitt-host, sys.monitoring only", monitoring_only),
             ("viztracer", peer("viztracer", lambda p: [p.exe], "viztracer")),
             ("cProfile", script(lambda p: [p.exe], mode="cprofile")),
             ("yappi", peer("yappi", lambda p: [p.exe], "yappi")),
@@ -203,7 +210,7 @@ def main():
                 if (i, name, label) in failed:
                     cells.append("failed")
                 elif not samples:
-                    cells.append("not importable")
+                    cells.append("not importable" if any(peer in label for peer in p.missing) else "-")
                 else:
                     cells.append(f"{min(samples):.2f} / {statistics.median(samples):.2f} / {max(samples):.2f}x")
             print(f"  {label}".ljust(width) + "".join(c.center(24) for c in cells))

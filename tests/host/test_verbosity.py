@@ -40,14 +40,22 @@ def test_quiet_by_default(host, clean_env, program, tmp_path, args):
     assert "[v" not in result.stderr
 
 
-def test_level_1_names_the_collector_and_the_output_directory(host, build_dir, clean_env, program, tmp_path):
+def test_level_1_names_the_collector_the_output_directory_and_the_call_hook(host, build_dir, build_config,
+                                                                             clean_env, program, tmp_path):
     out = tmp_path / "out"
     result = run([host, "-v", "1", "-R", "^fib$", "-o", out, program], env=clean_env)
     assert result.returncode == 0 and result.stdout == "5\n", result.stderr
     collector = (Path(build_dir) / "libpyitt-collector.so").resolve()
+    since_3_12 = tuple(int(part) for part in build_config["python_version"].split(".")[:2]) >= (3, 12)
     assert verbose_lines(result.stderr) == [
         f"pyitt-host: [v1] collector: {collector} (--collector auto: the built-in one)",
-        f"pyitt-host: [v1] output directory: {out}/ (-o)"]
+        f"pyitt-host: [v1] output directory: {out}/ (-o)",
+        "pyitt-host: [v1] Python calls: " + ("sys.monitoring (-R/-M select few functions)" if since_3_12
+                                             else "the frame-evaluation function")]
+    result = run([host, "-v", "1", "-o", out, program], env=clean_env)  # every call recorded
+    assert result.returncode == 0, result.stderr
+    assert verbose_lines(result.stderr)[2] == "pyitt-host: [v1] Python calls: the frame-evaluation function" + (
+        ", until it hands over to sys.monitoring" if since_3_12 else "")
 
     result = run([host, "--verbosity", "1", "--collector", "none", program], env=clean_env)
     assert result.returncode == 0, result.stderr
@@ -109,7 +117,7 @@ def test_level_2_reports_each_decision_as_it_is_made(host, clean_env, program, t
     # Live, not at exit: other's decision comes after the program's line that precedes its call.
     assert stderr.index("before calls") < stderr.index(f"pyitt-host: [v2] other ({program}:3): skip (not matched by -R)")
     assert stderr.index(f"pyitt-host: [v2] <module> ({program}:1): skip (not matched by -R)") < stderr.index("before calls")
-    assert len(verbose_lines(result.stderr, 1)) == 2  # level 2 includes level 1
+    assert len(verbose_lines(result.stderr, 1)) == 3  # level 2 includes level 1
     # One line per code object, each decision --explain writes.
     decided = [re.fullmatch(r"pyitt-host: \[v2\] (.*) \((.*)\): (\S+) \((.*)\)", line).groups()
                for line in verbose_lines(result.stderr, 2)]
