@@ -50,7 +50,7 @@ def failing(n):
 
 
 handed_over = threading.Event()
-threads = [None]
+threads = [None, None]  # kept: see resumed_after
 
 
 def worker(results):
@@ -59,6 +59,14 @@ def worker(results):
     handed_over.wait()  # the main thread recursed meanwhile; this frame was begun before
     results.extend(leaf(i) for i in range(3))
     results.extend(gen)
+
+
+def spin(started, stop):
+    calls = 0
+    started.set()
+    while not stop.is_set():  # running, between the GIL's switches, when the handover comes
+        calls += leaf(1)
+    return calls
 
 
 def resumed_after():
@@ -75,8 +83,14 @@ def resumed_after():
     # ends the task after the frame's locals are gone) but after it under sys.monitoring.
     thread = threads[0] = threading.Thread(target=worker, args=(results,))
     thread.start()
+    started, stop = threading.Event(), threading.Event()
+    spinner = threads[1] = threading.Thread(target=spin, args=(started, stop), name="spinner")
+    spinner.start()
+    started.wait()
     depth = deep(150)  # past the evaluation function's nesting bound
     handed_over.set()
+    stop.set()
+    spinner.join()
     rest = list(gen)
     coroutine.send(1)
     try:
