@@ -1,7 +1,7 @@
 #include "perfetto_reader.h"
 
 #include <sys/stat.h>
-#include <zlib.h>
+#include <libdeflate.h>
 
 #include <algorithm>
 #include <iterator>
@@ -433,8 +433,7 @@ std::optional<ProcessTrace> copy_perfetto_trace(int fd, std::string_view run_id,
         if (!p.compressed) continue;
         const std::string_view bytes = file.view(p.offset, static_cast<std::size_t>(p.end - p.offset));
         if (chunk >= process.chunk_checksums.size() || bytes.size() != p.end - p.offset ||
-            crc32(0, reinterpret_cast<const Bytef*>(bytes.data()), static_cast<uInt>(bytes.size())) !=
-                process.chunk_checksums[chunk])
+            libdeflate_crc32(0, bytes.data(), bytes.size()) != process.chunk_checksums[chunk])
             return std::nullopt;
         ++chunk;
     }
