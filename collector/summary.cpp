@@ -94,7 +94,8 @@ std::uint64_t Summary::task_count() const {
     return tasks;
 }
 
-std::vector<Summary::FlatRow> Summary::flat() const {
+const std::vector<Summary::FlatRow>& Summary::flat() const {
+    if (flat_) return *flat_;
     // No node has an ancestor of its own label (recursion stays in one node), so inclusive times add up.
     std::map<std::pair<const Name*, const Name*>, FlatRow> flat;
     for (const auto& up : nodes_) {
@@ -118,7 +119,7 @@ std::vector<Summary::FlatRow> Summary::flat() const {
     std::stable_sort(rows.begin(), rows.end(), [](const FlatRow& a, const FlatRow& b) {
         return a.exclusive_ns != b.exclusive_ns ? a.exclusive_ns > b.exclusive_ns : a.label < b.label;
     });
-    return rows;
+    return flat_.emplace(std::move(rows));
 }
 
 void Summary::add_frames(flamegraph::FrameTree& tree) const {

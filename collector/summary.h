@@ -8,6 +8,7 @@
 
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <string>
 #include <unordered_map>
 #include <vector>
@@ -91,8 +92,9 @@ public:
 
     std::size_t label_count() const;  // distinct labels, not call-tree nodes
     std::uint64_t task_count() const;
-    // The flat table's rows, sorted by exclusive time.
-    std::vector<FlatRow> flat() const;
+    // The flat table's rows, sorted by exclusive time: made on first use, once the tree is complete
+    // (at exit, where the summary's text, its brief and the trace's trailer each want them).
+    const std::vector<FlatRow>& flat() const;
     const std::vector<std::unique_ptr<Thread>>& threads() const { return threads_; }
     const Collection& collection() const { return collection_; }
     std::string label_of(const Node* node) const;
@@ -128,6 +130,7 @@ private:
     std::unordered_map<ChildKey, Node*, ChildHash> children_;
     bool qualify() const;  // "domain::name" labels: only when several domains ran tasks
     mutable int qualify_ = -1;  // computed on first use, once the tree is complete
+    mutable std::optional<std::vector<FlatRow>> flat_;  // likewise
 };
 
 // Text helpers shared with the merged summary (merge.cpp).

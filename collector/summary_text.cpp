@@ -158,7 +158,7 @@ std::string Summary::full_text(pid_t pid, std::uint64_t wall_ns, unsigned long l
         }
     }
 
-    const std::vector<FlatRow> rows = flat();
+    const std::vector<FlatRow>& rows = flat();
     std::uint64_t total_exclusive = 0;
     for (const FlatRow& r : rows) total_exclusive += r.exclusive_ns;
     table_header(out,
@@ -190,7 +190,7 @@ std::string Summary::brief_text(pid_t pid, std::uint64_t wall_ns, unsigned long 
     }
     if (active > shown) fmt::format_to(o, "  ... {} more thread(s) in {}\n", active - shown, full_name);
     collection_line(out, collection_, wall_ns);
-    const std::vector<FlatRow> rows = flat();
+    const std::vector<FlatRow>& rows = flat();
     std::uint64_t total_exclusive = 0;
     for (const FlatRow& r : rows) total_exclusive += r.exclusive_ns;
     const std::size_t top = std::min(rows.size(), kBriefRows);
