@@ -22,6 +22,7 @@
 #include "interpreter.h"
 #include "merge_command.h"
 #include "options_handover.h"
+#include "plain_pattern.h"
 #include "program_setup.h"
 #include "run_files.h"
 #include "session.h"
@@ -64,12 +65,13 @@ void finish_process_and_run() {
     pyitt::host::remove_run_files();
 }
 
-// The filters are Python regexes, which the instrumentation compiles when it starts; compiled here
-// first, so that a mistake ends the run before it has made files for its children.
+// The filters are Python regexes, which the instrumentation compiles when it starts (but the plain
+// ones, plain_pattern.h); compiled here first, so that a mistake ends the run before it has made
+// files for its children.
 bool patterns_compile(const pyitt::host::Invocation& invocation) {
     namespace py = pybind11;
     const pyitt::host::HostOptions& options = invocation.options;
-    py::object compile;  // re only when there is a pattern: importing it is most of a start's cost
+    py::object compile;  // re only for a pattern that is not plain: importing it is most of a start's cost
     const std::pair<const char*, const std::vector<std::string>*> pattern_options[] = {
         {"--function-include", &options.include_functions}, {"--function-exclude", &options.exclude_functions},
         {"--function-restrict", &options.restrict_functions}, {"--module-include", &options.include_modules},
@@ -77,6 +79,7 @@ bool patterns_compile(const pyitt::host::Invocation& invocation) {
         {"--resume-on", &options.resume_on},                  {"--pause-on", &options.pause_on}};
     for (const auto& [option, patterns] : pattern_options) {
         for (const std::string& pattern : *patterns) {
+            if (pyitt::instrument::PlainPattern::parse(pattern)) continue;  // matched natively, and a regex
             try {
                 if (!compile) compile = py::module_::import("re").attr("compile");
                 compile(pattern);

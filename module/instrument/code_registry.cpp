@@ -9,12 +9,14 @@
 #include <fstream>
 #include <stdexcept>
 #include <mutex>
+#include <optional>
 #include <string_view>
 #include <unordered_map>
 #include <vector>
 
 #include "default_filters.h"
 #include "hooks.h"
+#include "plain_pattern.h"
 #include "profile_regions.h"
 #include "qualname.h"
 #include "thread_state.h"
@@ -30,27 +32,41 @@ bool is_internal(std::string_view file) { return file.rfind("<pyitt", 0) == 0; }
 
 struct PatternSet {
     std::vector<std::string> sources;
-    std::vector<py::object> compiled;  // re.Pattern; search() is C code, so no frames run
+    std::vector<std::optional<PlainPattern>> plain;  // matched natively where the pattern is plain
+    std::vector<py::object> compiled;  // re.Pattern for the others; search() is C code, so no frames run
 
-    void compile(const std::vector<std::string>& patterns, const py::object& re) {
+    // `re` is given by a call, made only for a pattern that is not plain.
+    template <class Re>
+    void compile(const std::vector<std::string>& patterns, Re&& re) {
         sources = patterns;
+        plain.clear();
         compiled.clear();
         for (const auto& pattern : patterns) {
+            plain.push_back(PlainPattern::parse(pattern));
+            if (plain.back()) {
+                compiled.emplace_back();
+                continue;
+            }
             try {
-                compiled.push_back(re.attr("compile")(pattern));
+                compiled.push_back(re().attr("compile")(pattern));
             } catch (py::error_already_set& error) {
                 throw std::invalid_argument(fmt::format("'{}' is not a Python regular expression: {}", pattern,
                                                         py::str(error.value()).cast<std::string>()));
             }
         }
     }
-    bool empty() const { return compiled.empty(); }
+    bool empty() const { return sources.empty(); }
+    bool found_in(size_t i, PyObject* text) const {
+        if (text == nullptr) return false;
+        if (plain[i]) return plain[i]->search(text);
+        return !compiled[i].attr("search")(py::handle(text)).is_none();
+    }
     // Marks every pattern found in any of `texts` in `matched`; true when one was.
     bool mark_all(std::initializer_list<PyObject*> texts, std::vector<bool>& matched) const {
         bool any = false;
-        for (size_t i = 0; i < compiled.size(); ++i) {
+        for (size_t i = 0; i < sources.size(); ++i) {
             for (PyObject* text : texts) {
-                if (text == nullptr || compiled[i].attr("search")(py::handle(text)).is_none()) continue;
+                if (!found_in(i, text)) continue;
                 matched[i] = true;
                 any = true;
                 break;
@@ -60,11 +76,9 @@ struct PatternSet {
     }
     // The first pattern found in any of `texts`, or nullptr.
     const std::string* find(std::initializer_list<PyObject*> texts) const {
-        for (size_t i = 0; i < compiled.size(); ++i) {
+        for (size_t i = 0; i < sources.size(); ++i) {
             for (PyObject* text : texts) {
-                if (text == nullptr) continue;
-                py::object found = compiled[i].attr("search")(py::handle(text));
-                if (!found.is_none()) return &sources[i];
+                if (found_in(i, text)) return &sources[i];
             }
         }
         return nullptr;
@@ -240,12 +254,13 @@ itt::StringHandle* handle_for(const std::string& label) {
 void configure_registry(const Config& config) {
     auto registry = std::make_unique<Registry>();
     registry->config = config;
-    // `re` only for patterns of the user's: the defaults are matched natively.
-    const bool patterns = !(config.include_functions.empty() && config.exclude_functions.empty() &&
-                            config.restrict_functions.empty() && config.include_modules.empty() &&
-                            config.exclude_modules.empty() && config.restrict_modules.empty() &&
-                            config.resume_on.empty() && config.pause_on.empty());
-    py::object re = patterns ? py::module_::import("re") : py::object();
+    // `re` only for patterns of the user's that are not plain: the defaults and plain ones are matched
+    // natively.
+    py::object re_module;
+    auto re = [&re_module]() -> const py::object& {
+        if (!re_module) re_module = py::module_::import("re");
+        return re_module;
+    };
     registry->include_functions.compile(config.include_functions, re);
     registry->exclude_functions.compile(config.exclude_functions, re);
     registry->restrict_functions.compile(config.restrict_functions, re);

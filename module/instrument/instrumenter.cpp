@@ -282,11 +282,13 @@ void start(const Config& config) {
     }
     if (config.start_disabled) thread_state()->set_enabled(false);
 
-    if (config.builtin_regions) {  // importing pyitt only then: the program sees nothing else of us
-        py::module_ module = py::module_::import("pyitt");
+    if (config.builtin_regions) {  // the program sees nothing else of us (pyitt is not imported)
         py::module_ builtins = py::module_::import("builtins");
-        builtins.attr("profile") = module.attr("profile");
-        builtins.attr("noprofile") = module.attr("noprofile");
+        for (auto [name, mark] : {std::pair{"profile", RegionMark::kProfile}, std::pair{"noprofile", RegionMark::kNoProfile}}) {
+            py::object region = py::reinterpret_steal<py::object>(profile_region(mark));
+            if (!region) throw py::error_already_set();
+            builtins.attr(name) = region;
+        }
     }
 
     configure_triggers(!config.resume_on.empty() || config.builtin_regions);
