@@ -20,7 +20,6 @@
 #include <unistd.h>
 
 #include "collection_control.h"
-#include "directory_watch.h"
 #include "job_directory.h"
 #include "command_line.h"
 #include "python_command_line.h"
@@ -268,14 +267,10 @@ void Session::start() {
     // Not in an exec'd image that goes on reporting the run: its first image's children's files
     // are there already, and they are this run's.
     if (!is_child_) {
-        watch_ = std::make_unique<DirectoryWatch>(output_dir_);
-        if (!watch_->ok()) {  // then what is there now, to tell the new files at the exit
-            watch_.reset();
-            files_before_ = process_files(output_dir_);
-            const long pid = ::getpid();
-            std::erase_if(files_before_, [pid](const std::string& name) { return is_own_file(name, pid); });
-            files_before_taken_ = true;
-        }
+        files_before_ = process_files(output_dir_);
+        const long pid = ::getpid();
+        std::erase_if(files_before_, [pid](const std::string& name) { return is_own_file(name, pid); });
+        files_before_taken_ = true;
     }
     // SIGTERM (how a pool ends its workers, and how a batch system ends a job), SIGHUP and the rest
     // write the trace, then the process dies of its signal as under python: from the
@@ -327,12 +322,8 @@ void Session::report() {
     // Only files that were not there as the run started (a directory of many earlier runs costs a
     // merge reading each of them): this process's own, and its children's if any.
     int new_files = 0;
-    if (watch_) {
-        new_files = 1 + (watch_->others_wrote(is_process_file, is_own_file, ::getpid()) ? 1 : 0);
-    } else {
-        for (const std::string& name : process_files(output_dir_)) {
-            if (!files_before_taken_ || !std::binary_search(files_before_.begin(), files_before_.end(), name)) ++new_files;
-        }
+    for (const std::string& name : process_files(output_dir_)) {
+        if (!files_before_taken_ || !std::binary_search(files_before_.begin(), files_before_.end(), name)) ++new_files;
     }
     if (trace != nullptr && new_files > 1 && report_run(events, trace)) return;
     // Alone in its run: its own summary, stacks and flame graph are the run's.

@@ -6,7 +6,6 @@
 #include <string>
 #include <vector>
 
-#include "directory_watch.h"
 #include "host_options.h"
 #include "interpreter.h"
 #include "job_run.h"
@@ -62,7 +61,6 @@ private:
     // (but this pid's): only a file beyond them is a child's, worth a merge. Not taken: all count.
     std::vector<std::string> files_before_;
     bool files_before_taken_ = false;
-    std::unique_ptr<DirectoryWatch> watch_;   // instead of files_before_, where inotify serves
     std::string output_dir_;
     bool output_dir_given_absolute_ = false;  // shown absolute, as the user gave it
     bool quiet_ = false;                      // --quiet: no summary on stderr
