@@ -103,34 +103,48 @@ std::string prepare_output_dir(const std::string& requested, const char* given_b
 }
 
 // trace-<pid>.<ext> and unfinished-<pid>.txt: the processes that recorded into the directory.
-bool is_process_file(const std::string& file) {
-    const std::string_view name(file);
+bool is_process_file(std::string_view name) {
     const bool trace = name.starts_with("trace-") &&
                        (name.ends_with(".json") || name.find(".perfetto-trace") != std::string_view::npos);
     return trace || (name.starts_with("unfinished-") && name.ends_with(".txt"));
 }
 
-// The names of the processes' files (traces, markers) in dir, sorted. readdir, not
-// std::filesystem (thousands of instructions an entry), as a directory may hold many runs.
-std::vector<std::string> process_files(const std::string& dir) {
-    std::vector<std::string> names;
+// This process's own: trace-<pid>[-n].<ext>, unfinished-<pid>.txt.
+class OwnFiles {
+public:
+    explicit OwnFiles(long pid) : trace_("trace-" + std::to_string(pid)), marker_("unfinished-" + std::to_string(pid)) {}
+    bool contains(std::string_view name) const {
+        for (const std::string* prefix : {&trace_, &marker_}) {
+            if (name.starts_with(*prefix) && name.size() > prefix->size() &&
+                (name[prefix->size()] == '.' || name[prefix->size()] == '-'))
+                return true;
+        }
+        return false;
+    }
+
+private:
+    std::string trace_, marker_;
+};
+
+// The processes' files (traces, markers) in dir but those of `excluded_pid` (0: none), sorted, each
+// as its inode and a hash of its name (a file is told from another by both): a directory may hold
+// many runs, and a string an entry, sorted and compared, twice a run, cost more than the rest of the
+// host's start (readdir, not std::filesystem, for the same reason).
+std::vector<ProcessFile> process_files(const std::string& dir, long excluded_pid) {
+    std::vector<ProcessFile> files;
     DIR* stream = dir.empty() ? nullptr : ::opendir(dir.c_str());
-    if (stream == nullptr) return names;
+    if (stream == nullptr) return files;
+    const OwnFiles excluded(excluded_pid);
     while (const dirent* entry = ::readdir(stream)) {
-        if (is_process_file(entry->d_name)) names.emplace_back(entry->d_name);
+        const std::string_view name(entry->d_name);
+        if (!is_process_file(name) || (excluded_pid != 0 && excluded.contains(name))) continue;
+        std::uint64_t hash = 14695981039346656037ull;  // FNV-1a
+        for (const char c : name) hash = (hash ^ static_cast<unsigned char>(c)) * 1099511628211ull;
+        files.push_back({static_cast<std::uint64_t>(entry->d_ino), hash});
     }
     ::closedir(stream);
-    std::sort(names.begin(), names.end());
-    return names;
-}
-
-bool is_own_file(const std::string& name, long pid) {
-    for (const char* stem : {"trace-", "unfinished-"}) {
-        const std::string prefix = stem + std::to_string(pid);
-        if (name.rfind(prefix, 0) == 0 && name.size() > prefix.size() && (name[prefix.size()] == '.' || name[prefix.size()] == '-'))
-            return true;
-    }
-    return false;
+    std::sort(files.begin(), files.end());
+    return files;
 }
 
 template <class Fn>
@@ -267,9 +281,7 @@ void Session::start() {
     // Not in an exec'd image that goes on reporting the run: its first image's children's files
     // are there already, and they are this run's.
     if (!is_child_) {
-        files_before_ = process_files(output_dir_);
-        const long pid = ::getpid();
-        std::erase_if(files_before_, [pid](const std::string& name) { return is_own_file(name, pid); });
+        files_before_ = process_files(output_dir_, ::getpid());
         files_before_taken_ = true;
     }
     // SIGTERM (how a pool ends its workers, and how a batch system ends a job), SIGHUP and the rest
@@ -322,8 +334,8 @@ void Session::report() {
     // Only files that were not there as the run started (a directory of many earlier runs costs a
     // merge reading each of them): this process's own, and its children's if any.
     int new_files = 0;
-    for (const std::string& name : process_files(output_dir_)) {
-        if (!files_before_taken_ || !std::binary_search(files_before_.begin(), files_before_.end(), name)) ++new_files;
+    for (const ProcessFile& file : process_files(output_dir_, 0)) {
+        if (!files_before_taken_ || !std::binary_search(files_before_.begin(), files_before_.end(), file)) ++new_files;
     }
     if (trace != nullptr && new_files > 1 && report_run(events, trace)) return;
     // Alone in its run: its own summary, stacks and flame graph are the run's.

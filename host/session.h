@@ -2,6 +2,8 @@
 // writes, and what the user is told at exit.
 #pragma once
 
+#include <compare>
+#include <cstdint>
 #include <memory>
 #include <string>
 #include <vector>
@@ -11,6 +13,13 @@
 #include "job_run.h"
 
 namespace pyitt::host {
+
+// A process's file in the output directory (process_files in session.cpp).
+struct ProcessFile {
+    std::uint64_t inode;
+    std::uint64_t name_hash;
+    auto operator<=>(const ProcessFile&) const = default;
+};
 
 class Session {
 public:
@@ -59,7 +68,7 @@ private:
     long started_pid_ = 0;
     // The processes' files (trace-*, unfinished-*) in the output directory as the run started here
     // (but this pid's): only a file beyond them is a child's, worth a merge. Not taken: all count.
-    std::vector<std::string> files_before_;
+    std::vector<ProcessFile> files_before_;
     bool files_before_taken_ = false;
     std::string output_dir_;
     bool output_dir_given_absolute_ = false;  // shown absolute, as the user gave it
