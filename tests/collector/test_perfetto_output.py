@@ -1,6 +1,8 @@
 """The compact trace (Perfetto's protobuf, the default): per-process traces merged into the run's
-trace.perfetto-trace with their packet sequences kept apart, and a trace cut short or corrupt merged up
-to its last whole packet and marked. Read back with the tests' own decoder (tests/perfetto_trace.py)."""
+trace.perfetto-trace with their packet sequences kept apart (a whole trace's compressed packets copied
+as they are), and a trace cut short or corrupt merged up to its last whole packet and marked. Read
+back with the tests' own decoder (tests/perfetto_trace.py)."""
+import re
 import sys
 from pathlib import Path
 
@@ -93,6 +95,33 @@ def test_cut_trace_is_merged_up_to_its_last_whole_packet_and_marked(run_host):
     summary = (out / "summary.txt").read_text()
     row = next(line for line in summary.splitlines() if line.split()[:1] == [str(cut["pid"])])
     assert "cut short" in row and "1 with an incomplete trace" in summary
+
+
+def test_a_trace_converted_while_its_process_ran_is_copied_as_well(run_host):
+    # Its chunks were deflated into the converter's scratch file while the child ran (small
+    # buffers), their checksums kept across the run: the merge copies them all the same.
+    result, out = run_host(["-R", "^work$"], """
+    import os, subprocess, sys
+    env = dict(os.environ, PYITT_COLLECTOR_BUFFER_EVENTS="1024", PYITT_COLLECTOR_STATS="1")
+    subprocess.run([sys.executable, "-c", "def work(): pass\\nfor _ in range(20000): work()"], check=True, env=env)
+    def work():
+        pass
+    work()
+    """)
+    assert result.returncode == 0, result.stderr
+    converted = [int(n) for n in re.findall(r"converted (\d+) records while running", result.stderr)]
+    assert converted and converted[0] > 0, result.stderr
+    merged = read_trace(out / "trace.perfetto-trace")
+    assert counted(merged)["work"] == 20001
+    own = set()
+    for part in trace_files(out):
+        data = part.read_bytes()
+        own |= sequence_ids(data)
+        if len(read_trace(part)["pyittChunks"]) > 1:
+            chunks = [value for number, value in fields(data) if number == 1 and fields(value)[0][0] == COMPRESSED]
+            assert all(chunk in (out / "trace.perfetto-trace").read_bytes() for chunk in chunks)
+    assert sequence_ids((out / "trace.perfetto-trace").read_bytes()) == own
+    assert max(len(read_trace(p)["pyittChunks"]) for p in trace_files(out)) > 1
 
 
 def test_a_trace_whose_compressed_packet_changed_is_read_packet_by_packet_and_cut_there(run_host):
