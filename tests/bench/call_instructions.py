@@ -8,7 +8,10 @@ costs, start-up and exit excluded. Exact and repeatable where a timed run on a s
 --functions adds, per configuration, where one call's instructions go (callgrind_annotate's self
 counts per function, the same difference), which splits the hook's own code from what CPython does
 differently under it (on 3.9-3.11 a PEP 523 hook turns every Python call into a C call). Recording
-every call is left out: the collector's work at exit (the trace, the summary) would be counted in.
+every call (`every`) is counted on the program's main thread only (callgrind --separate-threads):
+the collector converts and compresses the trace on a thread of its own and writes it at exit; on
+3.12+ also with sys.monitoring alone (`every-monitoring`, PYITT_CALL_HOOK=monitoring), the hook such
+a run would have without the frame-evaluation function.
 """
 import argparse
 import json
@@ -36,14 +39,28 @@ def calls_of_fib(n):
     return 2 * a - 1
 
 
-def configurations(python, host, out):
+def configurations(python, host, out, version):
+    """(tag, label, argv, extra environment, main thread only)"""
     h = [host, "-q", "-o", out]
-    return [
-        ("python", "python", [python]),
-        ("nothing", "pyitt-host, filters select nothing (-R ^no_hot_function$)", [*h, "-R", "^no_hot_function$", "--"]),
-        ("none", "pyitt-host --collector none", [*h, "--collector", "none", "--"]),
-        ("noinstrumenter", "pyitt-host --noinstrumenter (recording off, fib selected)", [*h, "--noinstrumenter", "--"]),
+    chosen = [
+        ("python", "python", [python], {}, False),
+        ("nothing", "pyitt-host, filters select nothing (-R ^no_hot_function$)", [*h, "-R", "^no_hot_function$", "--"],
+         {}, False),
+        ("none", "pyitt-host --collector none", [*h, "--collector", "none", "--"], {}, False),
+        ("noinstrumenter", "pyitt-host --noinstrumenter (recording off, fib selected)", [*h, "--noinstrumenter", "--"],
+         {}, False),
+        ("every", "pyitt-host, every call a task (main thread)", [*h, "--"], {}, True),
     ]
+    if version >= (3, 12):
+        chosen.append(("every-monitoring", "pyitt-host, every call a task, sys.monitoring only (main thread)",
+                       [*h, "--"], {"PYITT_CALL_HOOK": "monitoring"}, True))
+    return chosen
+
+
+def main_thread_total(profile):
+    """The instructions of thread 1 (the program's main thread) in a --separate-threads profile."""
+    text = Path(f"{profile}-01").read_text()
+    return int(re.search(r"^(?:summary|totals): (\d+)", text, re.M).group(1))
 
 
 def self_counts(profile):
@@ -58,18 +75,19 @@ def self_counts(profile):
     return counts
 
 
-def measure(argv, scratch, tag):
+def measure(argv, scratch, tag, extra_env, main_thread):
     totals, profiles = [], []
     for n in SIZES:
         profile = Path(scratch) / f"{tag}.{n}.out"
-        result = subprocess.run(["valgrind", "--tool=callgrind", "--dump-instr=no", f"--callgrind-out-file={profile}",
-                                 *argv, str(WORKLOADS), "fib", "bare", str(n)], capture_output=True, text=True,
-                                env=ENV)
+        threads = ["--separate-threads=yes"] if main_thread else []
+        result = subprocess.run(["valgrind", "--tool=callgrind", "--dump-instr=no", *threads,
+                                 f"--callgrind-out-file={profile}", *argv, str(WORKLOADS), "fib", "bare", str(n)],
+                                capture_output=True, text=True, env={**ENV, **extra_env})
         found = re.search(r"Collected : (\d+)", result.stderr)
         if result.returncode != 0 or not found:
             sys.exit(f"call_instructions: {' '.join(argv)} failed under callgrind:\n{result.stderr[-2000:]}")
-        totals.append(int(found.group(1)))
-        profiles.append(profile)
+        totals.append(main_thread_total(profile) if main_thread else int(found.group(1)))
+        profiles.append(Path(f"{profile}-01") if main_thread else profile)
     return totals, profiles
 
 
@@ -77,7 +95,8 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--build", default="build", help="the build directory (default build)")
     parser.add_argument("--functions", action="store_true", help="also where each call's instructions go")
-    parser.add_argument("--only", help="comma-separated configurations: python,nothing,none,noinstrumenter")
+    parser.add_argument("--only", help="comma-separated configurations: python,nothing,none,noinstrumenter,every,"
+                                           "every-monitoring")
     args = parser.parse_args()
     for tool in ("valgrind", "callgrind_annotate"):
         if not shutil.which(tool):
@@ -87,16 +106,17 @@ def main():
     calls = calls_of_fib(SIZES[1]) - calls_of_fib(SIZES[0])
     wanted = set(args.only.split(",")) if args.only else None
     with tempfile.TemporaryDirectory() as scratch:
-        chosen = [c for c in configurations(config["python_executable"], str(build / "pyitt-host"), scratch)
+        version = tuple(int(part) for part in config["python_version"].split(".")[:2])
+        chosen = [c for c in configurations(config["python_executable"], str(build / "pyitt-host"), scratch, version)
                   if wanted is None or c[0] in wanted or c[0] == "python"]
         print(f"python {config['python_version']}, {build.name}: instructions per call of fib "
               f"(fib({SIZES[1]}) - fib({SIZES[0]}): {calls} calls)")
         reference = None
-        for tag, label, argv in chosen:
-            totals, profiles = measure(argv, scratch, tag)
+        for tag, label, argv, extra_env, main_thread in chosen:
+            totals, profiles = measure(argv, scratch, tag, extra_env, main_thread)
             per_call = (totals[1] - totals[0]) / calls
             reference = reference or per_call
-            print(f"  {label:58} {per_call:7.1f}  {per_call / reference:5.2f}x")
+            print(f"  {label:66} {per_call:7.1f}  {per_call / reference:5.2f}x")
             if args.functions:
                 small, large = self_counts(profiles[0]), self_counts(profiles[1])
                 spent = sorted(((large[f] - small[f]) / calls, f) for f in set(small) | set(large))
