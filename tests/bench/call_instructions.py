@@ -8,10 +8,10 @@ costs, start-up and exit excluded. Exact and repeatable where a timed run on a s
 --functions adds, per configuration, where one call's instructions go (callgrind_annotate's self
 counts per function, the same difference), which splits the hook's own code from what CPython does
 differently under it (on 3.9-3.11 a PEP 523 hook turns every Python call into a C call). Recording
-every call (`every`) is counted on the program's main thread only (callgrind --separate-threads):
-the collector converts and compresses the trace on a thread of its own and writes it at exit; on
-3.12+ also with sys.monitoring alone (`every-monitoring`, PYITT_CALL_HOOK=monitoring), the hook such
-a run would have without the frame-evaluation function.
+every call (`every`) is counted on all threads, the collector's converting and compressing the trace
+included (the program's main thread alone varies from run to run with how much of that it does
+itself); on 3.12+ also with sys.monitoring alone (`every-monitoring`, PYITT_CALL_HOOK=monitoring),
+the hook such a run would have without the frame-evaluation function.
 """
 import argparse
 import json
@@ -49,11 +49,11 @@ def configurations(python, host, out, version):
         ("none", "pyitt-host --collector none", [*h, "--collector", "none", "--"], {}, False),
         ("noinstrumenter", "pyitt-host --noinstrumenter (recording off, fib selected)", [*h, "--noinstrumenter", "--"],
          {}, False),
-        ("every", "pyitt-host, every call a task (main thread)", [*h, "--"], {}, True),
+        ("every", "pyitt-host, every call a task (all threads)", [*h, "--"], {}, False),
     ]
     if version >= (3, 12):
-        chosen.append(("every-monitoring", "pyitt-host, every call a task, sys.monitoring only (main thread)",
-                       [*h, "--"], {"PYITT_CALL_HOOK": "monitoring"}, True))
+        chosen.append(("every-monitoring", "pyitt-host, every call a task, sys.monitoring only (all threads)",
+                       [*h, "--"], {"PYITT_CALL_HOOK": "monitoring"}, False))
     return chosen
 
 
