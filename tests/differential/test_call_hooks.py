@@ -150,3 +150,29 @@ def test_recursion_error_at_the_default_limit_is_pythons(host, python_exe, clean
     # wrapper of Thread._bootstrap_inner that names it), and on 3.12 sys.monitoring's callbacks, C
     # functions, take C recursion units too. Both hooks give the same.
     assert len(seen) == 2, seen
+
+
+FEW_RECORDED = """
+step = lambda x: x + 1  # a <lambda>: never a task (default filters)
+def recorded():
+    return 1
+total = 0
+for _ in range(300_000):
+    total = step(total)
+print(total + recorded())
+"""
+
+
+@pytest.mark.parametrize("hook", [None, "evaluator"])
+def test_a_run_that_records_few_calls_hands_over(host, python_exe, clean_env, tmp_path, build_config, hook):
+    if python_version(build_config) < (3, 12):
+        pytest.skip("before 3.12 the frame-evaluation function is the only fast hook")
+    program = tmp_path / "few_recorded.py"
+    program.write_text(FEW_RECORDED)
+    env = clean_env if hook is None else {**clean_env, "PYITT_CALL_HOOK": hook}
+    result = run([host, "-q", "-v", "1", "-o", tmp_path / "out", "--", program], env=env, cwd=tmp_path)
+    assert (result.returncode, result.stdout) == (0, "300001\n"), result.stderr
+    handed_over = "pyitt-host: [v1] Python calls: handed over to sys.monitoring (few calls are recorded)"
+    # PYITT_CALL_HOOK=evaluator keeps the evaluation function whatever it costs.
+    assert result.stderr.count(handed_over) == (1 if hook is None else 0), result.stderr
+    assert call_paths(tmp_path / "out") == {"MainThread": collections.Counter({("recorded",): 1})}
