@@ -146,6 +146,9 @@ def rows(pool_script):
 def seconds_of(argv, env, workload):
     """The workload's own time, or the whole process's; None if it failed."""
     repeats = 1 if workload else START_REPEATS
+    # What the previous run wrote (viztracer's JSON is hundreds of MB) goes to disk now, not while
+    # this one runs: the kernel's write-back takes a core of two.
+    os.sync()
     start = time.perf_counter()
     for _ in range(repeats):
         result = subprocess.run(argv, env=env, capture_output=True, text=True, timeout=900)
