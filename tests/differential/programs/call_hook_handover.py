@@ -81,7 +81,7 @@ def resumed_after():
     # Kept past this frame: its end would free the Thread, and the callback that drops it from
     # threading's WeakSet runs within the frame's task under the frame-evaluation function (which
     # ends the task after the frame's locals are gone) but after it under sys.monitoring.
-    thread = threads[0] = threading.Thread(target=worker, args=(results,))
+    thread = threads[0] = threading.Thread(target=worker, args=(results,), name="worker")
     thread.start()
     started, stop = threading.Event(), threading.Event()
     spinner = threads[1] = threading.Thread(target=spin, args=(started, stop), name="spinner")
