@@ -2,15 +2,10 @@
 
 #include <string_view>
 
+#include "regex_end.h"
+
 namespace pyitt::instrument {
 namespace {
-
-// Where Python's `$` matches: the end, and before a newline that ends the text.
-template <class Test>
-bool at_an_end(std::string_view text, Test test) {
-    if (test(text)) return true;
-    return !text.empty() && text.back() == '\n' && test(text.substr(0, text.size() - 1));
-}
 
 // "^<.*>$": `.` is anything but a newline.
 bool angle_bracketed(std::string_view text) {

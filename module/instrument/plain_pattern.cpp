@@ -2,17 +2,13 @@
 
 #include <cstring>
 
+#include "regex_end.h"
+
 namespace pyitt::instrument {
 namespace {
 
 bool printable_ascii(char c) { return c >= 0x20 && c <= 0x7E; }
 bool alphanumeric(char c) { return (c >= '0' && c <= '9') || (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z'); }
-
-// Where Python's `$` matches: the end, and before a newline that ends the text.
-bool ends_with(std::string_view text, std::string_view literal) {
-    if (text.ends_with(literal)) return true;
-    return text.ends_with('\n') && text.substr(0, text.size() - 1).ends_with(literal);
-}
 
 }  // namespace
 
@@ -47,10 +43,11 @@ std::optional<PlainPattern> PlainPattern::parse(std::string_view source) {
 
 bool PlainPattern::search(std::string_view text) const {
     for (const Branch& b : branches_) {
-        const bool found = b.at_start && b.at_end ? text == b.literal || (text.ends_with('\n') && text.substr(0, text.size() - 1) == b.literal)
-                           : b.at_start           ? text.starts_with(b.literal)
-                           : b.at_end             ? ends_with(text, b.literal)
-                                                  : text.find(b.literal) != std::string_view::npos;
+        const std::string_view literal = b.literal;
+        const bool found = b.at_start && b.at_end ? at_an_end(text, [&](std::string_view t) { return t == literal; })
+                           : b.at_start           ? text.starts_with(literal)
+                           : b.at_end             ? at_an_end(text, [&](std::string_view t) { return t.ends_with(literal); })
+                                                  : text.find(literal) != std::string_view::npos;
         if (found) return true;
     }
     return false;
