@@ -27,6 +27,8 @@ struct Pool {
     int dir_fd = -1;  // the preparing thread's duplicate of the directory, closed when it is done
     dev_t dir_dev = 0;
     ino_t dir_ino = 0;
+    pthread_t thread{};
+    bool joinable = false;  // the preparing thread, until a fork waits for it
 };
 Pool& pool() {
     static Pool* p = new Pool();
@@ -104,13 +106,17 @@ void prepare_files(int dir_fd, int count) {
     pthread_sigmask(SIG_SETMASK, &all, &before);
     pthread_attr_t attributes;
     pthread_attr_init(&attributes);
-    pthread_attr_setdetachstate(&attributes, PTHREAD_CREATE_DETACHED);
     pthread_attr_setstacksize(&attributes, 64 * 1024);
     pthread_t thread;
     auto* job = new (std::nothrow) Job{own, count};
     const bool started = job != nullptr && pthread_create(&thread, &attributes, make_files, job) == 0;
     pthread_attr_destroy(&attributes);
     pthread_sigmask(SIG_SETMASK, &before, nullptr);
+    if (started) {
+        std::lock_guard lock(p.mutex);
+        p.thread = thread;
+        p.joinable = true;
+    }
     if (!started) {
         delete job;
         std::lock_guard lock(p.mutex);
@@ -134,7 +140,21 @@ int take_prepared_file(int dir_fd) {
     return -1;
 }
 
-void prepared_files_prepare_fork() { pool().mutex.lock(); }
+// Python 3.12+'s os.fork() warns when the process has more than one thread (counted after the fork),
+// which a program forking at once would get under pyitt-host and not under python: the fork waits
+// for the preparing thread (a few files, a few milliseconds at most), outside the pool's lock.
+void prepared_files_prepare_fork() {
+    Pool& p = pool();
+    std::unique_lock lock(p.mutex);
+    if (p.joinable) {
+        const pthread_t thread = p.thread;
+        p.joinable = false;
+        lock.unlock();
+        pthread_join(thread, nullptr);
+        lock.lock();
+    }
+    lock.release();  // held across the fork; unlocked by the after-fork handlers
+}
 void prepared_files_parent_after_fork() { pool().mutex.unlock(); }
 
 // The descriptors are copies of the parent's, on the parent's files: closed, never written here.
