@@ -3,8 +3,11 @@
 // Hot path: one clock read, one relaxed mode load, a store into this thread's buffer. No lock, no
 // allocation, no string work: handles are stored as pointers and named when the trace is written.
 #include <algorithm>
+#include <chrono>
+#include <cstdlib>
 #include <cstring>
 #include <mutex>
+#include <thread>
 #include <type_traits>
 #include <vector>
 
@@ -163,28 +166,42 @@ void record_mark(Kind kind, int scope) {
 }  // namespace
 
 // ---- control ----
-PYITT_ITT_EXPORT void __itt_pause(void) {
-    record_mark(Kind::kPause, abi::kScopeAll);
+// The mark's time and the switch are ordered so that the marks bound exactly what was recorded: a
+// begin reads the clock and then the mode, so a pause switches before its time is read and a resume
+// reads its time before it switches. A thread switching may be preempted between the two (a timer
+// on a loaded machine); the other threads' tasks then still fall inside the marked window.
+namespace {
+// PYITT_COLLECTOR_SWITCH_DELAY_US (tests only): stands for a preemption between switch and mark.
+void switch_delay() {
+    static const long delay_us = [] {
+        const char* v = std::getenv("PYITT_COLLECTOR_SWITCH_DELAY_US");
+        return v == nullptr ? 0L : std::max(0L, std::atol(v));
+    }();
+    if (delay_us > 0) std::this_thread::sleep_for(std::chrono::microseconds(delay_us));
+}
+void pause_then_mark(int scope) {
     int expected = kRecording;
     g_mode.compare_exchange_strong(expected, kPaused);
-}
-PYITT_ITT_EXPORT void __itt_resume(void) {
-    int expected = kPaused;
-    g_mode.compare_exchange_strong(expected, kRecording);
-    record_mark(Kind::kResume, abi::kScopeAll);
-}
-// The host has no offload devices: every scope pauses the whole collection.
-PYITT_ITT_EXPORT void __itt_pause_scoped(int scope) {
+    switch_delay();
     record_mark(Kind::kPause, scope);
-    int expected = kRecording;
-    g_mode.compare_exchange_strong(expected, kPaused);
 }
-PYITT_ITT_EXPORT void __itt_resume_scoped(int scope) {
+void mark_then_resume(int scope) {
+    record_mark(Kind::kResume, scope);
+    switch_delay();
     int expected = kPaused;
     g_mode.compare_exchange_strong(expected, kRecording);
-    record_mark(Kind::kResume, scope);
 }
+}  // namespace
+
+PYITT_ITT_EXPORT void __itt_pause(void) { pause_then_mark(abi::kScopeAll); }
+PYITT_ITT_EXPORT void __itt_resume(void) { mark_then_resume(abi::kScopeAll); }
+// The host has no offload devices: every scope pauses the whole collection.
+PYITT_ITT_EXPORT void __itt_pause_scoped(int scope) { pause_then_mark(scope); }
+PYITT_ITT_EXPORT void __itt_resume_scoped(int scope) { mark_then_resume(scope); }
+// Paused first, for the same reason as a pause; stopped only after the mark, which a stop would drop.
 PYITT_ITT_EXPORT void __itt_detach(void) {
+    int expected = kRecording;
+    g_mode.compare_exchange_strong(expected, kPaused);
     record_mark(Kind::kDetach, abi::kScopeAll);
     g_mode.store(kStopped);
 }

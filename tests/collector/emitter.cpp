@@ -9,6 +9,7 @@
 #include <cstdlib>
 #include <cstring>
 #include <string>
+#include <atomic>
 #include <chrono>
 #include <thread>
 #include <vector>
@@ -160,6 +161,37 @@ int pause_resume() {
     return 0;
 }
 
+// `window`: a thread begins a task every 0.2 ms while the main thread pauses, resumes, pauses again
+// and detaches, 30 ms apart. The marks must bound what was recorded even when the switching thread
+// stalls between switch and mark (PYITT_COLLECTOR_SWITCH_DELAY_US stands for that stall).
+int switch_window() {
+    std::atomic<bool> done{false};
+    std::thread ticker([&] {
+        itt::thread_set_name("ticker");
+        auto* tick = h("tick");
+        while (!done.load()) {
+            itt::task_begin(g_domain, kNull, kNull, tick);
+            itt::task_end(g_domain);
+            std::this_thread::sleep_for(std::chrono::microseconds(200));
+        }
+    });
+    auto gap = [] { std::this_thread::sleep_for(std::chrono::milliseconds(30)); };
+    gap();
+    itt::pause();
+    gap();
+    itt::resume();
+    gap();
+    itt::pause();
+    gap();
+    itt::resume();
+    gap();
+    itt::detach();
+    gap();
+    done = true;
+    ticker.join();
+    return 0;
+}
+
 int detach() {
     task("a");
     itt::detach();
@@ -289,6 +321,7 @@ int main(int argc, char** argv) {
     if (mode == "sequence") return sequence();
     if (mode == "pause") return pause_resume();
     if (mode == "detach") return detach();
+    if (mode == "window") return switch_window();
     if (mode == "open") return open_at_exit();
     if (mode == "detach-open") return detach_open();
     if (mode == "names") return odd_names();

@@ -270,6 +270,23 @@ def test_pause_resume_leaves_a_gap(emitter, collector, tmp_path):
     assert spans["ts"] + spans["dur"] == pytest.approx(pause["ts"], abs=2e-3)  # clipped at the pause
 
 
+@pytest.mark.parametrize("stall_us", [0, 10000])
+def test_marks_bound_what_another_thread_recorded(emitter, collector, tmp_path, stall_us):
+    """A pause's or resume's mark is where the other threads' tasks stop or start, even when the
+    switching thread stalls between switch and mark (a timer preempted on a loaded machine)."""
+    run = run_emitter(emitter, collector, tmp_path, "window",
+                      env_extra={"PYITT_COLLECTOR_SWITCH_DELAY_US": str(stall_us)})
+    assert run.proc.returncode == 0
+    _, trace = run.only_trace()
+    marks = sorted(events(trace, "i"), key=lambda e: e["ts"])
+    assert [m["name"] for m in marks] == ["pause", "resume", "pause", "resume", "detach"]
+    p1, r1, p2, r2, detach = (m["ts"] for m in marks)
+    ticks = [e["ts"] for e in events(trace, "X", "tick")]
+    windows = [(0, p1), (r1, p2), (r2, detach)]
+    assert all(any(lo <= t <= hi for lo, hi in windows) for t in ticks)
+    assert all(sum(lo <= t <= hi for t in ticks) > 10 for lo, hi in windows)
+
+
 def test_detach_stops_for_good(emitter, collector, tmp_path):
     run = run_emitter(emitter, collector, tmp_path, "detach")
     assert run.proc.returncode == 0
