@@ -21,6 +21,7 @@
 #include "objects.h"
 #include "output_file.h"
 #include "prepared_files.h"
+#include "program_lock.h"
 #include "pyitt_collector.h"
 #include "thread_buffers.h"
 #include "trace_writer.h"
@@ -49,7 +50,7 @@ FinishState& finish_state() {
 }
 
 struct Warnings {
-    std::mutex mutex;
+    ProgramLock mutex;
     std::set<std::string> seen;
 };
 // Replaced in a forked child (another thread of the parent may have held its lock); never destroyed.
@@ -59,7 +60,7 @@ void write_at_exit() { finish(); }
 
 // Set at load and in a forked child, before any thread of ours runs; the name also by the host.
 struct Identity {
-    std::mutex mutex;
+    ProgramLock mutex;
     ProcessIdentity identity;
     OutputDirectory marker_dir;
     std::string marker_name;  // unfinished-<pid>.txt, removed once the trace is written
@@ -167,7 +168,7 @@ void child_after_fork() {
     s.mutex.unlock();
     g_warnings = new Warnings();  // the child may warn again, in its own name
     Identity& id = identity_state();
-    new (&id.mutex) std::mutex();  // another thread of the parent may have held it
+    new (&id.mutex) ProgramLock();  // another thread of the parent may have held it
     // Not now: most forks of a program (subprocess, multiprocessing's helpers) exec at once and
     // would leave a marker nobody removes. A forked child that records gets one at its first event.
     id.marker_name.clear();
@@ -320,6 +321,10 @@ PYITT_COLLECTOR_EXPORT const char* pyitt_collector_name_run_trace(void) {
         return nullptr;
     }
     return name->c_str();
+}
+
+PYITT_COLLECTOR_EXPORT int pyitt_collector_thread_holds_lock(void) {
+    return pyitt::collector::tl_program_locks_held != 0;
 }
 
 PYITT_COLLECTOR_EXPORT void pyitt_collector_set_end_signal(int signal) {

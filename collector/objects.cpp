@@ -1,5 +1,6 @@
 // Object registry: creation, deduplication, adoption of pre-init objects, name resolution.
 #include "objects.h"
+#include "program_lock.h"
 
 #include <dlfcn.h>
 
@@ -28,7 +29,7 @@ struct CounterKey {
 // Everything here is created on first use and never destroyed: handles outlive every static part,
 // and the atexit writer may run after static destructors.
 struct Registry {
-    std::mutex mutex;
+    ProgramLock mutex;
     std::unordered_map<std::string_view, std::unique_ptr<Name>> names;
     std::unordered_map<std::string_view, abi::Domain*> own_domains;
     std::unordered_map<std::string_view, abi::StringHandle*> own_strings;

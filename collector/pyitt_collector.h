@@ -18,6 +18,9 @@ void pyitt_collector_set_process_name(const char* name);
 // Before finish, when the trace is written because the process crashed (SIGABRT, SIGSEGV...): the
 // merge then lists the trace as ending at the crash.
 void pyitt_collector_set_end_signal(int signal);
+// Async-signal-safe: the calling thread holds one of the collector's locks (it is making a handle,
+// filling a buffer...). A thread a signal stopped there must be let go before the collector can write.
+int pyitt_collector_thread_holds_lock(void);
 // In the process the user started, after finish: merges the trace-<pid>.json of every process of
 // its run (PYITT_RUN_ID) into trace.json and writes summary.txt, in the output directory. Returns
 // the number of processes of the run (0 on failure or outside a run); *incomplete counts those that

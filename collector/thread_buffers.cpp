@@ -18,6 +18,7 @@
 #include "background_converter.h"
 #include "clock.h"
 #include "lifecycle.h"
+#include "program_lock.h"
 
 namespace pyitt::collector {
 
@@ -26,6 +27,7 @@ constinit thread_local ThreadBuffer* tl_buffer __attribute__((tls_model("initial
 // Set in a forked child on the thread that survived the fork: its name, recorded with its first
 // buffer there (not at the fork: most forks exec at once and record nothing).
 constinit thread_local char* tl_name_after_fork = nullptr;
+constinit thread_local int tl_program_locks_held = 0;
 
 namespace {
 
@@ -68,7 +70,7 @@ struct SpillJob {
 
 // Guards the thread table, the spill file and the writer queue. Taken only when a thread starts, fills
 // its buffer or exits, and by the writer between two jobs.
-std::mutex g_mutex;
+ProgramLock g_mutex;
 std::vector<ThreadEntry>* g_threads = new std::vector<ThreadEntry>();  // never destroyed: exit order
 std::atomic<std::uint32_t> g_buffer_records{32768};  // set at load, read by any thread
 int g_spill_fd = -1;
@@ -88,7 +90,7 @@ struct Writer {
     bool failed_to_start = false;
     bool forking = false;  // stopped for a fork: flushes spill on their own thread until it is done
     std::thread thread;
-    std::condition_variable work, idle;
+    std::condition_variable_any work, idle;
 };
 Writer* g_writer = new Writer();
 
@@ -139,7 +141,7 @@ void keep_in_memory_locked(std::uint32_t thread, std::uint64_t offset, Record* r
 // converter was behind) into the trace; the converter is made at the first one. Called with the
 // lock, returns without it. Left for the exit (job.recs cleared: the array stays the chunk's) once
 // recording stopped or when there is no converter.
-void convert_job(std::unique_lock<std::mutex>& lock, SpillJob& job) {
+void convert_job(std::unique_lock<ProgramLock>& lock, SpillJob& job) {
     ThreadEntry& entry = (*g_threads)[job.thread];
     if (g_background == nullptr && !g_background_failed && g_mode.load() != kStopped) {
         g_background = BackgroundTrace::start();

@@ -25,6 +25,8 @@
 #include <fmt/format.h>
 
 #include "collection_switch.h"
+#include "signal_names.h"
+#include "dynamic_loader.h"
 #include "itt_client.h"
 #include "stderr_line.h"
 
@@ -37,29 +39,6 @@ namespace {
 // that report a fault of the thread they reach.
 constexpr int kTerminatingSignals[] = {SIGTERM, SIGHUP, SIGQUIT, SIGXCPU, SIGXFSZ};
 constexpr int kCrashSignals[] = {SIGABRT, SIGSEGV, SIGBUS, SIGFPE, SIGILL};
-
-// Signals a user can send from another shell without disturbing the program: not the ones that end
-// it (INT, TERM: the program's own KeyboardInterrupt and pyitt-host's trace on SIGTERM), report a
-// fault (SEGV, BUS...), or cannot be caught (KILL, STOP).
-constexpr std::pair<const char*, int> kNamedSignals[] = {
-    {"HUP", SIGHUP},   {"QUIT", SIGQUIT},     {"USR1", SIGUSR1}, {"USR2", SIGUSR2}, {"ALRM", SIGALRM},
-    {"URG", SIGURG},   {"WINCH", SIGWINCH},   {"IO", SIGIO},     {"POLL", SIGPOLL}, {"PWR", SIGPWR},
-    {"PROF", SIGPROF}, {"VTALRM", SIGVTALRM},
-};
-
-bool usable(int signal) {
-    if (signal >= SIGRTMIN && signal <= SIGRTMAX) return true;
-    for (auto [name, number] : kNamedSignals)
-        if (number == signal) return true;
-    return false;
-}
-
-std::optional<int> parse_number(std::string_view text) {
-    int value = 0;
-    const auto [end, error] = std::from_chars(text.data(), text.data() + text.size(), value);
-    if (error != std::errc() || end != text.data() + text.size()) return std::nullopt;
-    return value;
-}
 
 enum class Action : unsigned char { kResume, kPause, kToggle, kDetach };
 
@@ -107,7 +86,10 @@ public:
     // would have. Signals that end a process from outside are taken only while at their default (not
     // when ignored, as nohup leaves SIGHUP, nor when --resume-signal uses them); crash signals also
     // when a handler is there (faulthandler's, from -X faulthandler), which runs after the writing.
-    void set_ending(void (*write_outputs)(int signal)) { write_outputs_ = write_outputs; }
+    void set_ending(void (*write_outputs)(int signal), int (*holds_collector_lock)()) {
+        write_outputs_ = write_outputs;
+        g_holds_collector_lock.store(holds_collector_lock);
+    }
 
     // Once, after configure(): the signals --resume-signal and --pause-signal took are theirs.
     void choose_ending_signals() {
@@ -144,6 +126,7 @@ public:
             handlers_installed_ = true;
             for (const auto& [signal, action] : signal_actions_) install_handler(signal, on_signal);
             if (!ending_signals_.empty()) {
+                g_loader = LoaderCode::find();
                 ensure_alternate_signal_stack();  // a crash by stack overflow still has a stack to run on
                 for (int signal : ending_signals_) install_ending_handler(signal);
             }
@@ -192,6 +175,7 @@ public:
         ::close(g_done_read_fd.exchange(-1));
         ::close(done_write_fd_);
         g_ending.store(false);
+        g_outputs_written.store(false);
         start();
         ::pthread_sigmask(SIG_SETMASK, &mask_before_fork_, nullptr);
     }
@@ -215,6 +199,7 @@ private:
     static constexpr int kEndingWaitMs = 5000;
     static constexpr int kGilWaitMs = 1000;
     static constexpr int kHoldMs = 300;
+    static constexpr int kLetGoAfterMs = 20;
 
     static inline std::atomic<int> g_signal_fd{-1};
     static inline std::atomic<ino_t> g_signal_pipe_inode{0};
@@ -224,27 +209,34 @@ private:
     static inline std::atomic<bool> g_ending_thread_holds_gil{false};
     static inline std::atomic<bool> g_writing_at_exit{false};  // finish_process: the thread is stopped
     static inline std::atomic<bool> g_written_at_exit{false};
+    static inline std::atomic<bool> g_outputs_written{false};  // by the control thread, for an ending signal
     static inline struct sigaction g_previous[NSIG]{};  // where an ending signal goes after the writing
+    static inline LoaderCode g_loader;
+    static inline std::atomic<int (*)()> g_holds_collector_lock{nullptr};
 
     // Runs in whichever program thread takes the signal, and keeps it there while the outputs are
     // written: that thread runs no more of the program. A crashing thread stays until they are
     // written (at most kEndingWaitMs). A thread stopped by SIGTERM and the like may hold a lock that
     // the writing needs (the collector's, malloc's): it is let go after kHoldMs, and the control
     // thread, which has taken the GIL meanwhile, ends the process once the outputs are written.
+    // One stopped where the writing would wait for it is let go at once: inside ld.so (an import's
+    // dlopen holds what making a thread and a first thread_local wait for) or holding a lock of the
+    // collector's. Each such SIGTERM cost the whole hold: a spawn pool's workers, ended while they
+    // still import, met it in a run out of four.
     // The done pipe is never read, so every thread that ends up here sees it ready.
-    static void on_ending(int signal) {
+    static void on_ending(int signal, siginfo_t*, void* ucontext) {
         const int saved = errno;
         const bool crash = is_crash_signal(signal);
-        const int hold_ms = crash ? kEndingWaitMs : kHoldMs;
+        const int hold_ms = crash ? kEndingWaitMs : must_let_go(ucontext) ? 0 : kHoldMs;
         bool written = true;
         if (!g_ending.exchange(true)) {
             if (g_running.load()) {
                 g_ending_thread_holds_gil.store(PyGILState_Check() != 0);
                 wake(static_cast<unsigned char>(signal));
-                written = wait_for_outputs(hold_ms);
+                written = wait_for_outputs(hold_ms) && g_outputs_written.load();
             }
         } else if (g_running.load()) {
-            written = wait_for_outputs(hold_ms);
+            written = wait_for_outputs(hold_ms) && g_outputs_written.load();
         }
         if (g_writing_at_exit.load()) wait_for_exit_outputs();  // the exiting thread is writing them
         if (!written && !crash) {  // the control thread ends the process when it is done
@@ -256,6 +248,12 @@ private:
         ::sigaction(signal, &g_previous[signal], nullptr);
         ::raise(signal);
         errno = saved;
+    }
+
+    static bool must_let_go(const void* ucontext) {
+        if (g_loader.interrupted(ucontext)) return true;
+        int (*holds_lock)() = g_holds_collector_lock.load();
+        return holds_lock != nullptr && holds_lock() != 0;
     }
 
     static bool wait_for_outputs(int timeout_ms) {
@@ -303,7 +301,7 @@ private:
     // Taking it waits for the thread that has it to let go (at most its switch interval in Python;
     // longer in C): bounded, and from a thread of its own, so a GIL that never comes (or a Python
     // that is finalising, which ends threads that ask for the GIL) cannot stop the writing.
-    static void stop_the_program(bool crash) {
+    void stop_the_program(bool crash) {
         if (!Py_IsInitialized() || py_is_finalizing()) return;
         // A crashing thread that holds the GIL is never let go: nobody else can run Python, and a
         // thread of ours would show in faulthandler's list of the program's threads.
@@ -326,7 +324,14 @@ private:
         // A signalled thread that holds the GIL is held in on_ending: the taker gets it if that one is
         // let go.
         if (g_ending_thread_holds_gil.load()) return;
+        // Past a switch interval or four, the GIL may be the signalled thread's after all (caught
+        // taking it, before it counts as holding it): that one is let go rather than held the hold.
         std::unique_lock lock(taken.mutex);
+        if (!taken.changed.wait_for(lock, std::chrono::milliseconds(kLetGoAfterMs), [] { return taken.gil; }) && !crash) {
+            lock.unlock();
+            open_the_done_pipe();
+            lock.lock();
+        }
         taken.changed.wait_for(lock, std::chrono::milliseconds(kGilWaitMs), [] { return taken.gil; });
     }
 
@@ -341,11 +346,8 @@ private:
     void write_for_ending(int signal) {
         stop_the_program(is_crash_signal(signal));
         write_outputs_(signal);
-        const unsigned char byte = 1;
-        struct stat info {};
-        if (::fstat(done_write_fd_, &info) == 0 && info.st_ino == done_pipe_inode_) {  // see wake()
-            [[maybe_unused]] const ssize_t written = ::write(done_write_fd_, &byte, 1);
-        }
+        g_outputs_written.store(true);
+        open_the_done_pipe();
         if (is_crash_signal(signal)) return;  // the crashing thread dies of it, with its core
         // The signalled thread dies of it too, unless it was let go (on_ending): then this one does.
         ::sigaction(signal, &g_previous[signal], nullptr);
@@ -354,6 +356,15 @@ private:
         sigaddset(&just_this, signal);
         ::pthread_sigmask(SIG_UNBLOCK, &just_this, nullptr);
         ::raise(signal);
+    }
+
+    // Whoever waits in on_ending goes on: dies of its signal once g_outputs_written, else returns.
+    void open_the_done_pipe() const {
+        const unsigned char byte = 1;
+        struct stat info {};
+        if (::fstat(done_write_fd_, &info) == 0 && info.st_ino == done_pipe_inode_) {  // see wake()
+            [[maybe_unused]] const ssize_t written = ::write(done_write_fd_, &byte, 1);
+        }
     }
 
     bool ends_process(int signal) const {
@@ -371,8 +382,8 @@ private:
 
     static void install_ending_handler(int signal) {
         struct sigaction action {};
-        action.sa_handler = on_ending;
-        action.sa_flags = SA_RESTART | SA_ONSTACK;
+        action.sa_sigaction = on_ending;
+        action.sa_flags = SA_RESTART | SA_ONSTACK | SA_SIGINFO;
         sigemptyset(&action.sa_mask);
         ::sigaction(signal, &action, &g_previous[signal]);
     }
@@ -480,7 +491,9 @@ bool is_crash_signal(int signal) {
     return std::find(std::begin(kCrashSignals), std::end(kCrashSignals), signal) != std::end(kCrashSignals);
 }
 
-void write_outputs_on_ending_signals(void (*write_outputs)(int signal)) { g_control.set_ending(write_outputs); }
+void write_outputs_on_ending_signals(void (*write_outputs)(int signal), int (*holds_collector_lock)()) {
+    g_control.set_ending(write_outputs, holds_collector_lock);
+}
 
 namespace {
 sigset_t g_deferred_signals;  // the ones this process did not have blocked already
@@ -503,27 +516,6 @@ void stop_deferring_ending_signals() {
     if (!g_deferring) return;
     g_deferring = false;
     ::pthread_sigmask(SIG_UNBLOCK, &g_deferred_signals, nullptr);  // what came is delivered now
-}
-
-std::optional<int> parse_signal(const std::string& text) {
-    std::string name;
-    for (char c : text) name += static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
-    if (name.rfind("SIG", 0) == 0) name = name.substr(3);
-    std::optional<int> number = parse_number(name);
-    if (!number) {
-        for (auto [known, value] : kNamedSignals)
-            if (name == known) number = value;
-    }
-    if (!number && name.rfind("RTMIN", 0) == 0) {
-        const std::optional<int> offset = name.size() == 5 ? 0 : name[5] == '+' ? parse_number(name.substr(6)) : std::nullopt;
-        if (offset) number = SIGRTMIN + *offset;
-    }
-    if (!number && name.rfind("RTMAX", 0) == 0) {
-        const std::optional<int> offset = name.size() == 5 ? 0 : name[5] == '-' ? parse_number(name.substr(6)) : std::nullopt;
-        if (offset) number = SIGRTMAX - *offset;
-    }
-    if (!number || !usable(*number)) return std::nullopt;
-    return number;
 }
 
 bool starts_paused(const HostOptions& options) {

@@ -8,13 +8,9 @@
 #include <string>
 
 #include "host_options.h"
+#include "signal_names.h"
 
 namespace pyitt::host {
-
-// "SIGUSR1", "USR1", "usr1", "10", "SIGRTMIN+2": the signal number, if it is one pyitt-host may
-// take over (not SIGKILL/SIGSTOP, nor the ones that report faults or end the program: SIGINT,
-// SIGTERM, SIGSEGV...).
-std::optional<int> parse_signal(const std::string& text);
 
 // Whether the options start the process paused: --start-paused, or something whose first act is
 // to resume (--resume-on, -b, --resume-after without an earlier --pause-after).
@@ -38,7 +34,9 @@ void start_collection_control(const HostOptions& options);
 // faulthandler), no more of the program runs, the control thread calls write_outputs(signal)
 // (without Python) and the process then dies of that signal, as it would have (faulthandler's
 // traceback first, where it is enabled). Signals that are ignored or the program's are left alone.
-void write_outputs_on_ending_signals(void (*write_outputs)(int signal));
+// `holds_collector_lock` (async-signal-safe, may be null) tells whether the signalled thread holds a
+// lock the writing needs: that thread is then let go at once rather than held.
+void write_outputs_on_ending_signals(void (*write_outputs)(int signal), int (*holds_collector_lock)());
 
 // From the host's first line until its handlers are in place: a SIGTERM, SIGHUP, SIGQUIT, SIGXCPU
 // or SIGXFSZ that arrives while the host starts waits for them (milliseconds) instead of ending a

@@ -278,6 +278,14 @@ void Session::start() {
     if (std::getenv(kCollectorVariable) == nullptr) return;
     pyitt::itt::initialize();
     if (!uses_builtin_collector_) return;
+    collector_.set_end_signal = collector_function<void(int)>("pyitt_collector_set_end_signal");
+    collector_.finish = collector_function<unsigned long long()>("pyitt_collector_finish");
+    collector_.trace_path = collector_function<const char*()>("pyitt_collector_trace_path");
+    collector_.publish_run_profile = collector_function<int()>("pyitt_collector_publish_run_profile");
+    collector_.name_run_trace = collector_function<const char*()>("pyitt_collector_name_run_trace");
+    collector_.brief_summary = collector_function<const char*()>("pyitt_collector_brief_summary");
+    collector_.merge = collector_function<int(int*, unsigned long long*)>("pyitt_collector_merge");
+    collector_.merge_job = collector_function<job::MergeJobFunction>("pyitt_collector_merge_job");
     // Not in an exec'd image that goes on reporting the run: its first image's children's files
     // are there already, and they are this run's.
     if (!is_child_) {
@@ -289,15 +297,13 @@ void Session::start() {
     // collection-control thread, since the main thread may be waiting in C where no Python signal
     // handler would run. A crash (SIGABRT, SIGSEGV...) writes what was recorded up to it, marked as such.
     write_outputs_on_ending_signals([](int signal) {
-        using SetEnd = void(int);
-        if (is_crash_signal(signal)) {
-            if (auto* set_end = collector_function<SetEnd>("pyitt_collector_set_end_signal")) set_end(signal);
-        }
+        if (is_crash_signal(signal) && g_session_for_signals->collector_.set_end_signal != nullptr)
+            g_session_for_signals->collector_.set_end_signal(signal);
         g_ending_by_signal = true;
         job::stop_waiting();  // rank 0 waiting for the job's other ranks (the main thread, in report())
         g_session_for_signals->report();
         remove_run_files();  // the options and trigger files the run's first process made
-    });
+    }, collector_function<int()>("pyitt_collector_thread_holds_lock"));
     g_session_for_signals = this;
 }
 
@@ -317,20 +323,19 @@ void Session::report() {
     std::lock_guard lock(reporting);
     if (reported_in == ::getpid()) return;
     reported_in = ::getpid();
-    auto* finish_collector = collector_function<unsigned long long()>("pyitt_collector_finish");
-    if (finish_collector == nullptr) return;  // never loaded, or it failed and said so
-    const unsigned long long events = finish_collector();
+    if (collector_.finish == nullptr) return;  // never loaded, or it failed and said so
+    const unsigned long long events = collector_.finish();
     if ((is_child_ && !reports_the_run_) || ::getpid() != started_pid_) return;  // a child, or a forked copy
     if (run_goes_on_) return;
 
     std::fflush(stdout);
     if (job_) {
-        job_->finish(collector_function<job::MergeJobFunction>("pyitt_collector_merge_job"), !g_ending_by_signal,
+        job_->finish(collector_.merge_job, !g_ending_by_signal,
                      quiet_, shown_dir(job_->root()));
         return;
     }
     const char* trace = nullptr;
-    if (auto* trace_path = collector_function<const char*()>("pyitt_collector_trace_path")) trace = trace_path();
+    if (collector_.trace_path != nullptr) trace = collector_.trace_path();
     // Only files that were not there as the run started (a directory of many earlier runs costs a
     // merge reading each of them): this process's own, and its children's if any.
     int new_files = 0;
@@ -340,7 +345,7 @@ void Session::report() {
     if (trace != nullptr && new_files > 1 && report_run(events, trace)) return;
     // Alone in its run: its own summary, stacks and flame graph are the run's.
     bool run_profile = false;
-    if (auto* publish = collector_function<int()>("pyitt_collector_publish_run_profile")) run_profile = publish() != 0;
+    if (collector_.publish_run_profile != nullptr) run_profile = collector_.publish_run_profile() != 0;
     print_brief_summary();
     const std::string shown_dir = shown_output_dir();
     if (trace == nullptr) {
@@ -351,7 +356,7 @@ void Session::report() {
     // Alone in its run, the process's trace also takes the run's stable name, as a merged one would.
     const std::string own = fs::path(trace).filename().string();
     const char* run_name = nullptr;
-    if (auto* name_run_trace = collector_function<const char*()>("pyitt_collector_name_run_trace")) run_name = name_run_trace();
+    if (collector_.name_run_trace != nullptr) run_name = collector_.name_run_trace();
     const char* profile = run_profile ? "; summary.txt, flame graph flamegraph.html, collapsed stacks stacks.txt (ns)" : "";
     if (run_name == nullptr) {
         pyitt::print_stderr("pyitt-host: {} ITT events from this process, trace in {}/ (open {} in https://ui.perfetto.dev{})\n",
@@ -366,8 +371,8 @@ void Session::report() {
 // The bounded summary (the whole one is in summary.txt), unless --quiet.
 void Session::print_brief_summary() const {
     if (quiet_) return;
-    if (auto* brief = collector_function<const char*()>("pyitt_collector_brief_summary")) {
-        if (const char* text = brief()) pyitt::write_stderr(text);
+    if (collector_.brief_summary != nullptr) {
+        if (const char* text = collector_.brief_summary()) pyitt::write_stderr(text);
     }
 }
 
@@ -408,8 +413,7 @@ std::string Session::shown_dir(const std::string& dir) const {
 // summary. False when this process was the run's only one (the others were earlier runs').
 bool Session::report_run(unsigned long long own_events, const std::string& own_trace) {
     const std::string shown_dir = shown_output_dir();
-    using Merge = int(int*, unsigned long long*);
-    auto* merge = collector_function<Merge>("pyitt_collector_merge");
+    auto* merge = collector_.merge;
     int incomplete = 0;
     unsigned long long events = 0;
     const int processes = merge != nullptr ? merge(&incomplete, &events) : 0;

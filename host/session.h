@@ -21,6 +21,19 @@ struct ProcessFile {
     auto operator<=>(const ProcessFile&) const = default;
 };
 
+// The built-in collector's own entry points, looked up once as it loads: the ending of a process by
+// a signal must not call dlsym, which waits for a dlopen the signalled thread may be inside.
+struct CollectorCalls {
+    void (*set_end_signal)(int) = nullptr;
+    unsigned long long (*finish)() = nullptr;
+    const char* (*trace_path)() = nullptr;
+    int (*publish_run_profile)() = nullptr;
+    const char* (*name_run_trace)() = nullptr;
+    const char* (*brief_summary)() = nullptr;
+    int (*merge)(int* incomplete, unsigned long long* events) = nullptr;
+    job::MergeJobFunction* merge_job = nullptr;
+};
+
 class Session {
 public:
     // Resolves --collector and --output into the environment (INTEL_LIBITTNOTIFY64,
@@ -74,6 +87,7 @@ private:
     bool output_dir_given_absolute_ = false;  // shown absolute, as the user gave it
     bool quiet_ = false;                      // --quiet: no summary on stderr
     std::unique_ptr<job::JobRun> job_;        // a rank of a parallel job (job/)
+    CollectorCalls collector_;
 };
 
 // The built-in collector library: beside the host in a build tree, under ../lib/pyitt-host once

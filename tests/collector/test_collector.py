@@ -483,7 +483,8 @@ def test_exports_every_api_and_nothing_else(collector):
                                                   "pyitt_collector_brief_summary",
                                                   "pyitt_collector_publish_run_profile",
                                                   "pyitt_collector_merge_job",
-                                                  "pyitt_collector_name_run_trace"}
+                                                  "pyitt_collector_name_run_trace",
+                                                  "pyitt_collector_thread_holds_lock"}
     assert exported == expected
 
 
