@@ -199,7 +199,35 @@ std::string OutputFile::indexed_name(std::string_view stem, std::string_view ext
     return name += ext;
 }
 
+// A prepared file is linked straight to its name (one system call, where a temporary name costs a
+// link and a rename): link(2) neither replaces nor follows what is at the name, and the file's bytes
+// are all there before it has one. Without /proc, through a temporary as below.
+int OutputFile::publish_new_anonymous(std::string_view stem, std::string_view ext, std::string& name, int first_index) {
+    if (std::fflush(stream_) != 0 || std::ferror(stream_)) {
+        fail("cannot write in", errno);
+        return 0;
+    }
+    const std::string by_proc = "/proc/self/fd/" + std::to_string(fileno(stream_));
+    for (int index = first_index < 1 ? 1 : first_index; index < first_index + 1000; ++index) {
+        name = indexed_name(stem, ext, index);
+        if (linkat(AT_FDCWD, by_proc.c_str(), dir_.fd, name.c_str(), AT_SYMLINK_FOLLOW) == 0) {
+            anonymous_ = false;
+            if (close_stream()) return index;
+            unlinkat(dir_.fd, name.c_str(), 0);
+            name.clear();
+            return 0;
+        }
+        if (errno != EEXIST) break;
+    }
+    name.clear();
+    return -1;
+}
+
 int OutputFile::publish_new(std::string_view stem, std::string_view ext, std::string& name, int first_index) {
+    if (anonymous_ && stream_ != nullptr) {
+        const int index = publish_new_anonymous(stem, ext, name, first_index);
+        if (index >= 0) return index;
+    }
     if ((anonymous_ && !name_anonymous()) || !close_stream()) {
         discard();
         return 0;
@@ -231,8 +259,11 @@ int OutputFile::publish_new(std::string_view stem, std::string_view ext, std::st
 }
 
 std::string link_replacing(const OutputDirectory& dir, const std::string& existing, const std::string& name) {
-    // The link is made under a fresh hidden name, then renamed: a planted `name` is replaced, never
-    // written through, and a reader sees the old file or the new one.
+    // Where nothing has the name yet (a fresh run directory), one link(2) is all: it never follows
+    // or replaces what is there. Otherwise the link is made under a fresh hidden name, then renamed:
+    // a planted `name` is replaced, never written through, and a reader sees the old file or the new one.
+    if (linkat(dir.fd, existing.c_str(), dir.fd, name.c_str(), 0) == 0) return {};
+    if (errno != EEXIST) return "cannot name " + dir.shown(existing) + " " + name + ": " + std::strerror(errno);
     static std::atomic<unsigned> sequence{0};
     const std::string temp = ".pyitt-link-" + std::to_string(getpid()) + "-" + std::to_string(sequence++);
     if (linkat(dir.fd, existing.c_str(), dir.fd, temp.c_str(), 0) != 0)

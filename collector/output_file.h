@@ -52,6 +52,8 @@ public:
 private:
     int create_temporary(mode_t mode);  // a descriptor, or -1 (error_ set)
     bool name_anonymous();  // a prepared file (prepared_files.h) under a temporary name of its own
+    // publish_new for a prepared file: the index, 0 after an error, -1 to go the temporary's way.
+    int publish_new_anonymous(std::string_view stem, std::string_view ext, std::string& name, int first_index);
     bool close_stream();  // flushes and closes; false (error_ set) when anything was lost
     void fail(const char* what, int error_number);
     void discard();
