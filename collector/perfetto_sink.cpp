@@ -8,6 +8,7 @@
 #include <fmt/format.h>
 #include <time.h>
 
+#include <algorithm>
 #include <cstring>
 #include <iterator>
 #include <map>
@@ -28,6 +29,7 @@ using wire::put_varint;
 
 // Raw bytes per compressed packet: big enough for deflate's window to pay, small enough to spread.
 constexpr std::size_t kChunkBytes = 256 * 1024;
+constexpr std::size_t kFirstChunkBytes = 8 * 1024;
 
 std::uint64_t clock_ns(clockid_t id) {
     timespec ts{};
@@ -68,8 +70,10 @@ std::string message(std::uint32_t field, const std::string& body) {
 
 class PerfettoSink final : public TraceSink {
 public:
-    explicit PerfettoSink(std::FILE* f) : deflater_(f), chunk_(kChunkBytes + kSmallRoom, '\0') {}
-    explicit PerfettoSink(int fd) : deflater_(fd), chunk_(kChunkBytes + kSmallRoom, '\0') {}
+    // The first chunk grows as it fills: a short run's whole trace is a few kB, and zeroing a full
+    // chunk up front cost it 64 page faults.
+    explicit PerfettoSink(std::FILE* f) : deflater_(f), chunk_(kFirstChunkBytes + kSmallRoom, '\0') {}
+    explicit PerfettoSink(int fd) : deflater_(fd), chunk_(kFirstChunkBytes + kSmallRoom, '\0') {}
 
     void add_threads(const std::vector<pid_t>& tids) override {
         for (std::size_t i = sequences_.size(); i < tids.size(); ++i) {
@@ -424,7 +428,7 @@ private:
         body[-2] = static_cast<char>(kTracePacket << 3 | wire::kLengthDelimited);
         body[-1] = static_cast<char>(end - body);
         used_ = static_cast<std::size_t>(end - chunk_.data());
-        if (used_ >= kChunkBytes) flush_chunk();
+        if (used_ + kSmallRoom > chunk_.size()) make_room();
     }
     void add_packet(const std::string& body) {
         std::string packet;
@@ -432,7 +436,12 @@ private:
         if (used_ + packet.size() + kSmallRoom > chunk_.size()) chunk_.resize(used_ + packet.size() + kSmallRoom);
         std::memcpy(chunk_.data() + used_, packet.data(), packet.size());
         used_ += packet.size();
-        if (used_ >= kChunkBytes) flush_chunk();
+        if (used_ + kSmallRoom > chunk_.size()) make_room();
+    }
+    // Full chunks go; a growing first one doubles (never past a full chunk's size).
+    void make_room() {
+        if (used_ >= kChunkBytes) return flush_chunk();
+        chunk_.resize(std::max(used_ + kSmallRoom, std::min(2 * chunk_.size(), kChunkBytes + kSmallRoom)));
     }
     void flush_chunk() {
         chunk_.resize(used_);
