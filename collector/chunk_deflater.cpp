@@ -27,6 +27,14 @@ libdeflate_compressor* this_threads_compressor() {
     thread_local std::unique_ptr<libdeflate_compressor, FreeCompressor> compressor(libdeflate_alloc_compressor(1));
     return compressor.get();
 }
+
+// A chunk this small (a short run's whole trace) is stored, not compressed: level 1 first clears
+// hash tables of 128 kB, 32 page faults for a few hundred bytes saved.
+constexpr std::size_t kStoredBelowBytes = 4096;
+libdeflate_compressor* this_threads_storer() {
+    thread_local std::unique_ptr<libdeflate_compressor, FreeCompressor> storer(libdeflate_alloc_compressor(0));
+    return storer.get();
+}
 }  // namespace
 
 ChunkDeflater::ChunkDeflater(std::FILE* file) : file_(file), ok_(file != nullptr) {}
@@ -48,7 +56,7 @@ ChunkDeflater::~ChunkDeflater() { finish(); }
 
 std::string ChunkDeflater::deflate_packet(const std::string& raw) {
     std::string packed;
-    libdeflate_compressor* compressor = this_threads_compressor();
+    libdeflate_compressor* compressor = raw.size() < kStoredBelowBytes ? this_threads_storer() : this_threads_compressor();
     if (compressor == nullptr) return packed;
     std::string compressed(libdeflate_zlib_compress_bound(compressor, raw.size()), '\0');
     const std::size_t size = libdeflate_zlib_compress(compressor, raw.data(), raw.size(), compressed.data(),
