@@ -27,6 +27,7 @@ constinit thread_local ThreadState* t_state = nullptr;
 
 // The Python helpers of the instrumentation: instrument_support.py, precompiled (module/embed).
 extern const embed::EmbeddedCode kSupportCode;
+extern const embed::EmbeddedCode kDecoratorCode;  // the decorators' part, run when first used
 
 namespace {
 
@@ -40,111 +41,6 @@ struct ThreadStateOwner {
 };
 thread_local ThreadStateOwner t_owner;
 
-// The decorators' part, compiled into the support module when first used: most runs decorate
-// nothing, and parsing costs start-up time.
-constexpr const char* kDecoratorSource = R"PY(
-import sys
-
-# inspect's is*function tests by their code flags: importing inspect (dis, ast, tokenize...) would
-# cost every process ~10 ms at start, spawned pool workers included.
-_CO_GENERATOR, _CO_COROUTINE, _CO_ASYNC_GENERATOR = 0x20, 0x80, 0x200
-
-def _has_code_flag(func, flag):
-    partial = getattr(sys.modules.get("_functools"), "partial", None)  # none exists before it is imported
-    while partial is not None and isinstance(func, partial):
-        func = func.func
-    code = getattr(getattr(func, "__func__", func), "__code__", None)
-    return code is not None and bool(code.co_flags & flag)
-
-_FunctionType = type(after_import)
-
-def decorate_marked(region, func, mark):
-    """What decorate does, natively: a plain function becomes a copy of itself with a code object
-    of its own, marked (mark(code)) so that the call hooks enter `region` around every run of it
-    (each resumption of a generator or coroutine), without a wrapper's call. The function itself
-    is left as it was. Anything else is wrapped. mark(code, copy) also lets 3.13 specialise calls
-    of the copy, as it does for functions a def made."""
-    if isinstance(func, (staticmethod, classmethod)):
-        return type(func)(decorate_marked(region, func.__func__, mark))
-    if type(func) is not _FunctionType:
-        return decorate(region, func)
-    code = func.__code__.replace()
-    copy = _FunctionType(code, func.__globals__, func.__name__, func.__defaults__, func.__closure__)
-    copy.__kwdefaults__ = func.__kwdefaults__
-    for name in ("__module__", "__qualname__", "__doc__", "__annotations__", "__type_params__"):
-        try:
-            setattr(copy, name, getattr(func, name))
-        except AttributeError:  # __type_params__ before 3.12
-            pass
-    copy.__dict__.update(func.__dict__)
-    copy.__wrapped__ = func  # as functools.wraps says
-    mark(code, copy)
-    return copy
-
-def decorate(region, func):
-    """Wraps func so that `region` is entered around every run of it (each resumption for
-    generators and coroutines, so the region is inactive while they are suspended)."""
-    import functools
-    if isinstance(func, (staticmethod, classmethod)):
-        return type(func)(decorate(region, func.__func__))
-    if _has_code_flag(func, _CO_GENERATOR):
-        @functools.wraps(func)
-        def generator_wrapper(*args, **kwargs):
-            return (yield from _Stepper(region, func(*args, **kwargs)))
-        return generator_wrapper
-    if _has_code_flag(func, _CO_COROUTINE):
-        @functools.wraps(func)
-        async def coroutine_wrapper(*args, **kwargs):
-            return await _Stepper(region, func(*args, **kwargs))
-        return coroutine_wrapper
-    if _has_code_flag(func, _CO_ASYNC_GENERATOR):
-        @functools.wraps(func)
-        async def async_generator_wrapper(*args, **kwargs):
-            agen = func(*args, **kwargs)
-            try:
-                while True:
-                    try:
-                        item = await _Stepper(region, agen.__anext__())
-                    except StopAsyncIteration:
-                        return
-                    yield item
-            finally:
-                await _Stepper(region, agen.aclose())
-        return async_generator_wrapper
-    @functools.wraps(func)
-    def wrapper(*args, **kwargs):
-        with region:
-            return func(*args, **kwargs)
-    return wrapper
-
-class _Stepper:
-    """Drives a generator or coroutine one step at a time, inside `region` for each step."""
-    __slots__ = ("region", "inner")
-    def __init__(self, region, inner):
-        self.region, self.inner = region, inner
-    def __await__(self):
-        return self._run()
-    def __iter__(self):
-        return self._run()
-    def _run(self):
-        inner, region = self.inner, self.region
-        send = getattr(inner, "send")
-        value, error = None, None
-        while True:
-            with region:
-                try:
-                    item = send(value) if error is None else inner.throw(error)
-                except StopIteration as stop:
-                    return stop.value
-            value, error = None, None
-            try:
-                value = yield item
-            except GeneratorExit:
-                inner.close()
-                raise
-            except BaseException as raised:
-                error = raised
-)PY";
 
 // Leaked on purpose: a static py::object would be released after the interpreter is gone.
 py::module_ support_module() {
@@ -162,11 +58,11 @@ py::module_ support_module() {
 }
 
 py::module_ decorator_support() {
-    static bool compiled = false;
+    static bool added = false;
     py::module_ support = support_module();
-    if (!compiled) {
-        exec_source(kDecoratorSource, "<pyitt instrument decorators>", support.attr("__dict__"));
-        compiled = true;
+    if (!added) {
+        embed::exec_embedded(kDecoratorCode, support.attr("__dict__"));
+        added = true;
     }
     return support;
 }
@@ -319,13 +215,6 @@ void start(const Config& config) {
     support.attr("name_threads")(py::cpp_function([](const std::string& name) { itt::thread_set_name(name.c_str()); }),
                                           py::cpp_function([] { install_setprofile_on_this_thread(); }));
     g_running = true;
-}
-
-void exec_source(const char* source, const char* filename, py::dict globals) {
-    py::object code = py::reinterpret_steal<py::object>(Py_CompileString(source, filename, Py_file_input));
-    if (!code) throw py::error_already_set();
-    py::object result = py::reinterpret_steal<py::object>(PyEval_EvalCode(code.ptr(), globals.ptr(), globals.ptr()));
-    if (!result) throw py::error_already_set();
 }
 
 void after_import(const char* module_name, py::object adjust) {

@@ -24,10 +24,6 @@ void finish();
 // one). A call near its end raises RecursionError instead of crashing. A no-op from 3.12.
 void set_stack_floor_for_this_thread(const void* lowest, size_t size);
 
-// Runs pyitt's compiled-in Python source in `globals`. Not through builtins.compile, whose check
-// for an AST argument builds the whole `ast` type state (~9 M instructions, a third of start-up).
-void exec_source(const char* source, const char* filename, pybind11::dict globals);
-
 // Calls adjust(module) right after the program imports `module_name` (at once if it has): how
 // pyitt-host adjusts a module of the program's without importing it first.
 void after_import(const char* module_name, pybind11::object adjust);
