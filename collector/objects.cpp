@@ -53,7 +53,9 @@ char* dup(const char* s) { return s == nullptr ? nullptr : strdup(s); }
 const Name* intern_locked(Registry& r, std::string_view text) {
     auto it = r.names.find(text);
     if (it != r.names.end()) return it->second.get();
-    auto name = std::make_unique<Name>(Name{std::string(text), json_quote(text)});
+    std::string repaired = valid_utf8(text);
+    if (repaired == text) repaired.clear();
+    auto name = std::make_unique<Name>(Name{std::string(text), json_quote(text), std::move(repaired)});
     const Name* p = name.get();
     r.names.emplace(std::string_view(p->text), std::move(name));
     return p;

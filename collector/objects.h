@@ -17,7 +17,10 @@ namespace abi = ::pyitt::itt_abi;
 // An interned name: one object per distinct text, so pointer equality is name equality.
 struct Name {
     std::string text;
-    std::string json;  // quoted and escaped, ready for the trace
+    std::string json;      // quoted and escaped, ready for the trace
+    std::string repaired;  // text with invalid UTF-8 replaced, only where it has any
+    // The text as valid UTF-8 (Perfetto's strings), worked out once, not per event.
+    const std::string& utf8() const { return repaired.empty() ? text : repaired; }
 };
 const Name* intern(std::string_view text);
 std::string json_quote(std::string_view text);

@@ -147,7 +147,7 @@ public:
         std::string track;
         put_uint(track, kTrackUuid, uuid);
         put_uint(track, kTrackParent, process_uuid_);
-        put_bytes(track, kTrackName, valid_utf8(name->text));
+        put_bytes(track, kTrackName, name->utf8());
         std::string packet;
         put_uint(packet, kSequenceId, process_sequence_);
         put_bytes(packet, kTrackDescriptor, track);
@@ -173,7 +173,7 @@ public:
             std::string track;
             put_uint(track, kTrackUuid, it->second);
             put_uint(track, kTrackParent, process_uuid_);
-            put_bytes(track, kTrackName, valid_utf8(name->text));
+            put_bytes(track, kTrackName, name->utf8());
             put_bytes(track, kTrackCounter, "");
             std::string packet;
             put_uint(packet, kSequenceId, process_sequence_);
@@ -183,7 +183,7 @@ public:
         std::string event;
         put_uint(event, kEventType, kCounter);
         put_uint(event, kEventTrackUuid, it->second);
-        put_bytes(event, kCategories, valid_utf8(domain->text));
+        put_bytes(event, kCategories, domain->utf8());
         if (is_float || (!is_signed && static_cast<std::uint64_t>(i) > static_cast<std::uint64_t>(INT64_MAX)))
             wire::put_double(event, kDoubleCounterValue, is_float ? d : static_cast<double>(static_cast<std::uint64_t>(i)));
         else
@@ -335,13 +335,13 @@ private:
             if (new_domain) {
                 std::string entry;
                 put_uint(entry, kIid, domain_iid);
-                put_bytes(entry, kInternedText, valid_utf8(p.domain->text));
+                put_bytes(entry, kInternedText, p.domain->utf8());
                 put_bytes(interned_data, kInternedCategories, entry);
             }
             if (new_name) {
                 std::string entry;
                 put_uint(entry, kIid, name_iid);
-                put_bytes(entry, kInternedText, valid_utf8(p.name->text));
+                put_bytes(entry, kInternedText, p.name->utf8());
                 put_bytes(interned_data, kInternedNames, entry);
             }
             put_uint(event, kEventType, kSliceBegin);
@@ -406,8 +406,8 @@ private:
         std::string event, packet;
         put_uint(event, kEventType, type);
         put_uint(event, kEventTrackUuid, track);
-        if (name != nullptr) put_bytes(event, kEventName, valid_utf8(name->text));
-        if (domain != nullptr) put_bytes(event, kCategories, valid_utf8(domain->text));
+        if (name != nullptr) put_bytes(event, kEventName, name->utf8());
+        if (domain != nullptr) put_bytes(event, kCategories, domain->utf8());
         if (args != nullptr && !args->empty()) {
             std::string annotation;
             put_bytes(annotation, kAnnotationName, "args");
