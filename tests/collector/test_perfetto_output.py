@@ -99,11 +99,14 @@ def test_cut_trace_is_merged_up_to_its_last_whole_packet_and_marked(run_host):
 
 def test_a_trace_converted_while_its_process_ran_is_copied_as_well(run_host):
     # Its chunks were deflated into the converter's scratch file while the child ran (small
-    # buffers), their checksums kept across the run: the merge copies them all the same.
+    # buffers), their checksums kept across the run: the merge copies them all the same. The child
+    # pauses between batches: on a loaded machine a child that never waits ends before the
+    # converter's thread is first scheduled (all 20000 calls take 3.5 ms), and nothing is converted.
     result, out = run_host(["-R", "^work$"], """
     import os, subprocess, sys
     env = dict(os.environ, PYITT_COLLECTOR_BUFFER_EVENTS="1024", PYITT_COLLECTOR_STATS="1")
-    subprocess.run([sys.executable, "-c", "def work(): pass\\nfor _ in range(20000): work()"], check=True, env=env)
+    child = "import time\\ndef work(): pass\\nfor _ in range(20):\\n    for _ in range(1000): work()\\n    time.sleep(0.005)"
+    subprocess.run([sys.executable, "-c", child], check=True, env=env)
     def work():
         pass
     work()
