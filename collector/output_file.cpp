@@ -111,20 +111,30 @@ int OutputFile::create_temporary(mode_t mode) {
     return -1;
 }
 
+// A prepared file's bytes are all in it before it gets a name.
+bool OutputFile::flush_anonymous() {
+    if (std::fflush(stream_) == 0 && !std::ferror(stream_)) return true;
+    fail("cannot write in", errno);
+    return false;
+}
+
+// The prepared file linked by its descriptor under `name` in the directory: link(2) neither replaces
+// nor follows what is there (false, errno EEXIST). Needs /proc.
+bool OutputFile::link_anonymous(const std::string& name) const {
+    const std::string by_proc = "/proc/self/fd/" + std::to_string(fileno(stream_));
+    return linkat(AT_FDCWD, by_proc.c_str(), dir_.fd, name.c_str(), AT_SYMLINK_FOLLOW) == 0;
+}
+
 // A prepared file has no name yet: it gets a fresh hidden one, exclusively (link(2) neither replaces
 // nor follows what is at its new name), and is then published as a temporary made here would be.
 // Without /proc to link it by, its bytes are copied into a temporary made now.
 bool OutputFile::name_anonymous() {
     anonymous_ = false;
-    if (std::fflush(stream_) != 0 || std::ferror(stream_)) {
-        fail("cannot write in", errno);
-        return false;
-    }
+    if (!flush_anonymous()) return false;
     const int fd = fileno(stream_);
-    const std::string by_proc = "/proc/self/fd/" + std::to_string(fd);
     for (int attempt = 0; attempt < 16; ++attempt) {
         std::string name = temporary_name();
-        if (linkat(AT_FDCWD, by_proc.c_str(), dir_.fd, name.c_str(), AT_SYMLINK_FOLLOW) == 0) {
+        if (link_anonymous(name)) {
             temp_name_ = std::move(name);
             return true;
         }
@@ -203,14 +213,10 @@ std::string OutputFile::indexed_name(std::string_view stem, std::string_view ext
 // link and a rename): link(2) neither replaces nor follows what is at the name, and the file's bytes
 // are all there before it has one. Without /proc, through a temporary as below.
 int OutputFile::publish_new_anonymous(std::string_view stem, std::string_view ext, std::string& name, int first_index) {
-    if (std::fflush(stream_) != 0 || std::ferror(stream_)) {
-        fail("cannot write in", errno);
-        return 0;
-    }
-    const std::string by_proc = "/proc/self/fd/" + std::to_string(fileno(stream_));
+    if (!flush_anonymous()) return 0;
     for (int index = first_index < 1 ? 1 : first_index; index < first_index + 1000; ++index) {
         name = indexed_name(stem, ext, index);
-        if (linkat(AT_FDCWD, by_proc.c_str(), dir_.fd, name.c_str(), AT_SYMLINK_FOLLOW) == 0) {
+        if (link_anonymous(name)) {
             anonymous_ = false;
             if (close_stream()) return index;
             unlinkat(dir_.fd, name.c_str(), 0);

@@ -51,6 +51,8 @@ public:
 
 private:
     int create_temporary(mode_t mode);  // a descriptor, or -1 (error_ set)
+    bool flush_anonymous();                           // false (error_ set) when its bytes did not all go in
+    bool link_anonymous(const std::string& name) const;  // link(2) of the prepared file: false, errno set
     bool name_anonymous();  // a prepared file (prepared_files.h) under a temporary name of its own
     // publish_new for a prepared file: the index, 0 after an error, -1 to go the temporary's way.
     int publish_new_anonymous(std::string_view stem, std::string_view ext, std::string& name, int first_index);

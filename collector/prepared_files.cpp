@@ -112,14 +112,12 @@ void prepare_files(int dir_fd, int count) {
     const bool started = job != nullptr && pthread_create(&thread, &attributes, make_files, job) == 0;
     pthread_attr_destroy(&attributes);
     pthread_sigmask(SIG_SETMASK, &before, nullptr);
+    std::lock_guard lock(p.mutex);
     if (started) {
-        std::lock_guard lock(p.mutex);
         p.thread = thread;
         p.joinable = true;
-    }
-    if (!started) {
+    } else {
         delete job;
-        std::lock_guard lock(p.mutex);
         p.dir_fd = -1;
         close(own);
     }

@@ -8,8 +8,8 @@
 
 namespace pyitt::collector {
 
-// Starts making `count` files in the directory of `dir_fd` (its own duplicate of it) on a detached
-// thread; the calls of take_prepared_file() get them as they are ready.
+// Starts making `count` files in the directory of `dir_fd` (its own duplicate of it) on a thread of
+// its own (joined before a fork); the calls of take_prepared_file() get them as they are ready.
 void prepare_files(int dir_fd, int count);
 
 // A prepared, still empty file of the directory `dir_fd` names, open for writing (the caller owns the

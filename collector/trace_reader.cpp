@@ -204,21 +204,30 @@ private:
         return !scanner_.failed();
     }
 
-    // [first, last]: the Perfetto trace's packet sequence ids; kept only when it is two numbers in order.
-    bool sequences() {
+    // [n, ...]: `numbers` gets every member when each is an unsigned number up to `max`, else none.
+    // False only where the JSON itself is broken.
+    bool unsigned_numbers(std::vector<std::uint64_t>& numbers, std::uint64_t max) {
+        numbers.clear();
         if (!scanner_.consume('[')) return false;
         bool first = true, well_formed = true;
-        std::uint64_t ids[2] = {0, 0};
-        std::size_t index = 0;
         while (scanner_.more(']', first)) {
             std::string_view token;
             bool is_number = false;
             if (!number_member(token, is_number)) return false;
-            well_formed = well_formed && index < 2 && is_number && parse_uint(token, ids[index]);
-            ++index;
+            std::uint64_t n = 0;
+            well_formed = well_formed && is_number && parse_uint(token, n) && n <= max;
+            if (well_formed) numbers.push_back(n);
         }
         if (scanner_.failed()) return false;
-        if (well_formed && index == 2 && ids[0] != 0 && ids[0] <= ids[1]) {
+        if (!well_formed) numbers.clear();
+        return true;
+    }
+
+    // [first, last]: the Perfetto trace's packet sequence ids; kept only when it is two numbers in order.
+    bool sequences() {
+        std::vector<std::uint64_t> ids;
+        if (!unsigned_numbers(ids, UINT64_MAX)) return false;
+        if (ids.size() == 2 && ids[0] != 0 && ids[0] <= ids[1]) {
             trace_.sequence_first = ids[0];
             trace_.sequence_last = ids[1];
         }
@@ -227,19 +236,9 @@ private:
 
     // [crc, ...]: kept whole or not at all (a member that is not a 32-bit number drops them all).
     bool checksums() {
-        if (!scanner_.consume('[')) return false;
-        bool first = true, well_formed = true;
-        std::vector<std::uint32_t> crcs;
-        while (scanner_.more(']', first)) {
-            std::string_view token;
-            bool is_number = false;
-            if (!number_member(token, is_number)) return false;
-            std::uint64_t crc = 0;
-            well_formed = well_formed && is_number && parse_uint(token, crc) && crc <= UINT32_MAX;
-            if (well_formed) crcs.push_back(static_cast<std::uint32_t>(crc));
-        }
-        if (scanner_.failed()) return false;
-        if (well_formed) trace_.chunk_checksums = std::move(crcs);
+        std::vector<std::uint64_t> crcs;
+        if (!unsigned_numbers(crcs, UINT32_MAX)) return false;
+        trace_.chunk_checksums.assign(crcs.begin(), crcs.end());
         return true;
     }
 

@@ -37,7 +37,6 @@ Preference preference() {
         case Preference::kMonitoring:
             return "PYITT_CALL_HOOK=monitoring";
         case Preference::kEvaluator:
-            g_evaluator_kept = true;
             return nullptr;
         case Preference::kChosen:
             break;
@@ -58,6 +57,7 @@ void report(const char* what) {
 bool install_python_call_hooks(const Config& config) {
     g_verbosity = config.verbosity;
 #if PY_VERSION_HEX >= 0x030C0000
+    g_evaluator_kept = preference() == Preference::kEvaluator;
     const char* why = why_monitoring_first(config);
     if (why == nullptr && install_monitoring(config, /*events_now=*/false)) {
         if (install_eval_frame()) {
