@@ -15,6 +15,9 @@
 #include <vector>
 
 #include "child_processes.h"
+#ifdef PYITT_SEES_CODE_CREATION
+#include "code_creation.h"
+#endif
 #include "collection_control.h"
 #include "command_line.h"
 #include "python_command_line.h"
@@ -211,6 +214,9 @@ int main(int argc, char** argv) {
     static const Invocation* typed = &invocation;  // for errors that name an option as it was typed
     g_python_argv = invocation.python_argv;
     static std::string role = process_role(invocation.python_argv, is_child);
+#ifdef PYITT_SEES_CODE_CREATION
+    if (instrumented) watch_code_creation(invocation.options);
+#endif
     return run_python(invocation, paths,
                       {[is_child, instrumented, run_started_here] {
                            struct AtProgramStart {  // however this returns: the program gets python's signals

@@ -59,3 +59,25 @@ def counted(trace, pid=None):
     """Task names -> count of complete events, of one process or all."""
     return collections.Counter(e["name"] for e in trace["traceEvents"]
                                if e["ph"] == "X" and (pid is None or e["pid"] == pid))
+
+
+def call_paths(out):
+    """Per thread name, how many tasks have each path of names from their thread's root task."""
+    [trace] = trace_files(out)
+    events = read_trace(trace)["traceEvents"]
+    names = {e["tid"]: e["args"]["name"] for e in events if e["ph"] == "M" and e["name"] == "thread_name"}
+    by_thread = collections.defaultdict(list)
+    for e in events:
+        if e["ph"] == "X":
+            by_thread[e["tid"]].append((e["ts"], -e["dur"], e["ts"] + e["dur"], e["name"]))
+    paths = {}
+    for tid, tasks in by_thread.items():
+        tasks.sort()
+        counts, stack = collections.Counter(), []
+        for start, _, end, name in tasks:
+            while stack and stack[-1][0] <= start:
+                stack.pop()
+            stack.append((end, name))
+            counts[tuple(n for _, n in stack)] += 1
+        paths[names.get(tid, tid)] = counts
+    return paths

@@ -8,6 +8,7 @@
 #include <cstdlib>
 #include <string_view>
 
+#include "eval_frame_on_demand.h"
 #include "hooks.h"
 #include "stderr_line.h"
 
@@ -16,9 +17,10 @@ namespace {
 
 int g_verbosity = 0;
 
-// PYITT_CALL_HOOK, a diagnostic knob for tests and measurements (3.12+): `monitoring` uses
-// sys.monitoring from the start, `evaluator` the frame-evaluation function whatever the filters
-// select (it still hands over at a deep recursion). Anything else: chosen from the options.
+// PYITT_CALL_HOOK, a diagnostic knob for tests and measurements: `monitoring` uses sys.monitoring
+// from the start (3.12+), `evaluator` the frame-evaluation function whatever the filters select (it
+// still hands over at a deep recursion on 3.12+; on 3.11 it is installed from the start, not on
+// demand). Anything else: chosen from the options.
 enum class Preference { kChosen, kMonitoring, kEvaluator };
 
 Preference preference() {
@@ -72,6 +74,8 @@ bool install_python_call_hooks(const Config& config) {
     report(why != nullptr ? fmt::format("sys.monitoring ({})", why).c_str() : "sys.monitoring");
     return true;
 #else
+    if (preference() != Preference::kEvaluator && arm_eval_frame_on_demand(config)) return true;  // reports itself
+    stop_watching_code_made();
     if (!install_eval_frame()) return false;
     report("the frame-evaluation function");
     return true;

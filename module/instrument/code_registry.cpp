@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "default_filters.h"
+#include "eval_frame_on_demand.h"
 #include "hooks.h"
 #include "plain_pattern.h"
 #include "profile_regions.h"
@@ -374,6 +375,21 @@ CodeInfo* code_info_slow(PyCodeObject* code, PyObject* globals) {
     return info.release();
 }
 
+#if PY_VERSION_HEX >= 0x030B0000
+bool might_be_selected(PyCodeObject* code) {
+    const Registry& r = *g_registry;
+    if (is_internal_file(code->co_filename)) return false;
+    PendingExceptionKept pending;  // a regular expression's search is Python's
+    try {
+        const std::initializer_list<PyObject*> names{code->co_name, code->co_qualname};
+        return r.restrict_functions.find(names) != nullptr || r.resume_on.find(names) != nullptr ||
+               r.pause_on.find(names) != nullptr;
+    } catch (py::error_already_set&) {
+        return true;  // decided, and reported, when it runs
+    }
+}
+#endif
+
 void tell_qualified_name([[maybe_unused]] PyCodeObject* code, [[maybe_unused]] PyObject* qualified_name) {
 #if PY_VERSION_HEX < 0x030B0000
     if (qualified_name == nullptr || !PyUnicode_Check(qualified_name)) return;
@@ -384,6 +400,7 @@ void tell_qualified_name([[maybe_unused]] PyCodeObject* code, [[maybe_unused]] P
 }
 
 void mark_region_code(PyCodeObject* code, RegionMark region) {
+    eval_frame_needed_now("a profile region was marked");
     void* extra = nullptr;
 #if PY_VERSION_HEX >= 0x030C0000
     PyUnstable_Code_GetExtra(reinterpret_cast<PyObject*>(code), g_extra_index, &extra);

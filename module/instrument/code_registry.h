@@ -80,6 +80,11 @@ void ensure_domain();
 itt::StringHandle* per_call_handle(PyCodeObject* code, const CodeInfo& info, PyObject* locals_or_null,
                                    PyObject* const* fast_locals_or_null);
 
+// Whether the filters could select `code` (a task or a trigger) by its names alone, wherever it runs:
+// for a run whose filters decide by names (-R: eval_frame_on_demand.h). True when a filter fails.
+// 3.11+ (co_qualname).
+bool might_be_selected(PyCodeObject* code);
+
 // --resume-on / --pause-on patterns that no code object has matched so far.
 struct UnmatchedTrigger {
     Trigger kind;

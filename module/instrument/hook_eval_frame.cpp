@@ -1,7 +1,8 @@
 // A PEP 523 frame-evaluation function: it wraps the evaluation of every frame (each generator or
 // coroutine resumption too), so begin and end pair by construction, on every thread of the
 // interpreter, exceptions included.
-//  - 3.9-3.11: the call hook of every run.
+//  - 3.9-3.11: the call hook of every run (3.11's -R runs: from when a selected function exists,
+//    eval_frame_on_demand.h).
 //  - 3.12+: the call hook of runs that record most calls, until the run switches, once, to
 //    sys.monitoring (call_hooks.cpp says when).
 // Its mere presence costs 3.11+ their inlined Python-to-Python calls and call specialization (3.11's
@@ -10,7 +11,8 @@
 // or specialized, never read a function's vectorcall (only CALL's type check and CALL_PY_*'s
 // func_version, which the specializer hands out itself), it has no function or code watchers to
 // learn of a function made by a def, lambda or exec, and a generator's resumptions reach C only
-// through this function. So code the filters leave alone still passes through here, briefly.
+// through this function. So code the filters leave alone still passes through here, briefly, once
+// it is installed.
 // 3.12+'s sys.monitoring sees every call too, but its PY_START/PY_RETURN dispatch costs more than
 // this function does (~460 instructions a call), which pays when most calls are recorded.
 #include "hooks.h"

@@ -12,6 +12,7 @@
 
 #include "code_registry.h"
 #include "embedded_code.h"
+#include "eval_frame_on_demand.h"
 #include "hooks.h"
 #include "profile_region_type.h"
 #include "profile_regions.h"
@@ -194,7 +195,10 @@ void start(const Config& config) {
         py::arg("after_in_child") = py::cpp_function([] { triggers_after_fork(t_state); }));
 
     // The domain comes with the first task recorded (code_registry.cpp: ensure_domain).
-    if (!itt::initialize()) return;  // no collector: every task would be dropped anyway
+    if (!itt::initialize()) {  // no collector: every task would be dropped anyway
+        stop_watching_code_made();
+        return;
+    }
     configure_registry(config);
     py::module_ support = support_module();  // its imports are ours: before the hooks
 

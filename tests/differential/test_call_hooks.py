@@ -3,7 +3,8 @@ sys.monitoring, once, at a deep recursion (module/instrument/call_hooks.cpp). Ne
 behaviour (output, exit status, where RecursionError comes and what it says) nor the trace's contents
 (tasks, their names and nesting, per thread) may depend on which hook saw a call: each test runs the
 program under python and under pyitt-host with each hook forced (PYITT_CALL_HOOK, a diagnostic knob)
-and compares. Before 3.12 the knob does nothing and the differential part still runs."""
+and compares. Before 3.12 `monitoring` does nothing and the differential part still runs (on 3.11
+`evaluator` installs the frame-evaluation function from the start rather than on demand)."""
 import collections
 import sys
 from pathlib import Path
@@ -11,7 +12,7 @@ from pathlib import Path
 import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-from pyitt_testing import read_trace, run, trace_files  # noqa: E402
+from pyitt_testing import call_paths, run  # noqa: E402
 
 PROGRAMS = Path(__file__).resolve().parent / "programs"
 HOOKS = ("evaluator", "monitoring")
@@ -20,28 +21,6 @@ HANDED_OVER = "pyitt-host: [v1] Python calls: handed over to sys.monitoring (a d
 
 def python_version(build_config):
     return tuple(int(part) for part in build_config["python_version"].split(".")[:2])
-
-
-def call_paths(out):
-    """Per thread name, how many tasks have each path of names from their thread's root task."""
-    [trace] = trace_files(out)
-    events = read_trace(trace)["traceEvents"]
-    names = {e["tid"]: e["args"]["name"] for e in events if e["ph"] == "M" and e["name"] == "thread_name"}
-    by_thread = collections.defaultdict(list)
-    for e in events:
-        if e["ph"] == "X":
-            by_thread[e["tid"]].append((e["ts"], -e["dur"], e["ts"] + e["dur"], e["name"]))
-    paths = {}
-    for tid, tasks in by_thread.items():
-        tasks.sort()
-        counts, stack = collections.Counter(), []
-        for start, _, end, name in tasks:
-            while stack and stack[-1][0] <= start:
-                stack.pop()
-            stack.append((end, name))
-            counts[tuple(n for _, n in stack)] += 1
-        paths[names.get(tid, tid)] = counts
-    return paths
 
 
 def run_both_hooks(host, python_exe, clean_env, tmp_path, command, options=()):

@@ -165,9 +165,12 @@ def test_recursion_beyond_any_stack_is_a_recursion_error_never_a_crash(host, cle
     if tuple(int(part) for part in build_config["python_version"].split(".")[:2]) >= (3, 12):
         pytest.skip("3.12+: no hook of pyitt-host's on the C stack per call; python's own limits apply")
     program = tmp_path / "endless.py"
+    # `unused` is selected, so that the frame-evaluation function is installed (3.11 installs it only
+    # once a selected function exists: until then recursions are python's, out of memory included).
     program.write_text("import sys\nsys.setrecursionlimit(10**8)\ndef down(n):\n    return down(n + 1)\n"
+                       "def unused(): pass\n"
                        "try:\n    down(0)\nexcept RecursionError:\n    print('RecursionError')\n")
-    result = subprocess.run([host, "-R", "^nothing$", "-o", tmp_path / "out", "--", program], env=clean_env,
+    result = subprocess.run([host, "-R", "^unused$", "-o", tmp_path / "out", "--", program], env=clean_env,
                             capture_output=True, text=True, timeout=300, preexec_fn=no_core_dumps)
     # python 3.11+ keeps going on the heap until memory runs out; here the C stack ends first.
     assert result.returncode == 0 and result.stdout == "RecursionError\n", result.stderr[-2000:]

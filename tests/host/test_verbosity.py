@@ -47,11 +47,16 @@ def test_level_1_names_the_collector_the_output_directory_and_the_call_hook(host
     assert result.returncode == 0 and result.stdout == "5\n", result.stderr
     collector = (Path(build_dir) / "libpyitt-collector.so").resolve()
     since_3_12 = tuple(int(part) for part in build_config["python_version"].split(".")[:2]) >= (3, 12)
+    if since_3_12:
+        calls = ["pyitt-host: [v1] Python calls: sys.monitoring (-R/-M select few functions)"]
+    elif build_config["eval_frame_on_demand"]:
+        calls = ["pyitt-host: [v1] Python calls: the frame-evaluation function, once a function the filters select is made",
+                 f"pyitt-host: [v1] Python calls: the frame-evaluation function from now on (fib in {program} is selected)"]
+    else:
+        calls = ["pyitt-host: [v1] Python calls: the frame-evaluation function"]
     assert verbose_lines(result.stderr) == [
         f"pyitt-host: [v1] collector: {collector} (--collector auto: the built-in one)",
-        f"pyitt-host: [v1] output directory: {out}/ (-o)",
-        "pyitt-host: [v1] Python calls: " + ("sys.monitoring (-R/-M select few functions)" if since_3_12
-                                             else "the frame-evaluation function")]
+        f"pyitt-host: [v1] output directory: {out}/ (-o)", *calls]
     result = run([host, "-v", "1", "-o", out, program], env=clean_env)  # every call recorded
     assert result.returncode == 0, result.stderr
     assert verbose_lines(result.stderr)[2] == "pyitt-host: [v1] Python calls: the frame-evaluation function" + (
