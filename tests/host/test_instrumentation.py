@@ -456,7 +456,9 @@ def test_recursion_near_the_limit(trace_of):
 def test_endless_recursion_in_threads_with_nothing_selected_is_a_recursion_error(host, clean_env, build_config,
                                                                                  tmp_path):
     """3.9-3.11: the hook's shortest path, for code no filter selects, still checks the C stack's end
-    (a thread's own, found on its first call), so a thread's endless recursion raises RecursionError."""
+    (a thread's own, found on its first call), so a thread's endless recursion raises RecursionError.
+    `unused` is selected so that the hook is installed (3.11 installs it once a selected function
+    exists: until then a recursion is python's own, which goes on until memory runs out)."""
     if tuple(int(part) for part in build_config["python_version"].split(".")[:2]) >= (3, 12):
         pytest.skip("3.12+: no hook of pyitt-host's on the C stack per call")
     program = tmp_path / "endless_threads.py"
@@ -465,6 +467,8 @@ def test_endless_recursion_in_threads_with_nothing_selected_is_a_recursion_error
         sys.setrecursionlimit(10**8)
         def down(n):
             return down(n + 1)
+        def unused():
+            pass
         def work():
             try:
                 down(0)
@@ -476,7 +480,7 @@ def test_endless_recursion_in_threads_with_nothing_selected_is_a_recursion_error
             thread.start()
             thread.join()
     """))
-    result = run([host, "-q", "-R", "^nothing$", "-o", tmp_path / "out", "--", program], env=clean_env, cwd=tmp_path,
+    result = run([host, "-q", "-R", "^unused$", "-o", tmp_path / "out", "--", program], env=clean_env, cwd=tmp_path,
                  timeout=300)
     assert result.returncode == 0 and result.stdout == "RecursionError\nRecursionError\n", result.stderr[-2000:]
 
