@@ -34,22 +34,24 @@ bool is_internal(std::string_view file) { return file.rfind("<pyitt", 0) == 0; }
 struct PatternSet {
     std::vector<std::string> sources;
     std::vector<std::optional<PlainPattern>> plain;  // matched natively where the pattern is plain
-    std::vector<py::object> compiled;  // re.Pattern for the others; search() is C code, so no frames run
+    // The others' re.Pattern.search, bound once (3.11 checks every code object made with it:
+    // eval_frame_on_demand.h); C code, so no frames run.
+    std::vector<py::object> searches;
 
     // `re` is given by a call, made only for a pattern that is not plain.
     template <class Re>
     void compile(const std::vector<std::string>& patterns, Re&& re) {
         sources = patterns;
         plain.clear();
-        compiled.clear();
+        searches.clear();
         for (const auto& pattern : patterns) {
             plain.push_back(PlainPattern::parse(pattern));
             if (plain.back()) {
-                compiled.emplace_back();
+                searches.emplace_back();
                 continue;
             }
             try {
-                compiled.push_back(re().attr("compile")(pattern));
+                searches.push_back(re().attr("compile")(pattern).attr("search"));
             } catch (py::error_already_set& error) {
                 throw std::invalid_argument(fmt::format("'{}' is not a Python regular expression: {}", pattern,
                                                         py::str(error.value()).cast<std::string>()));
@@ -60,7 +62,10 @@ struct PatternSet {
     bool found_in(size_t i, PyObject* text) const {
         if (text == nullptr) return false;
         if (plain[i]) return plain[i]->search(text);
-        return !compiled[i].attr("search")(py::handle(text)).is_none();
+        PyObject* match = PyObject_CallOneArg(searches[i].ptr(), text);
+        if (match == nullptr) throw py::error_already_set();
+        Py_DECREF(match);
+        return match != Py_None;
     }
     // Marks every pattern found in any of `texts` in `matched`; true when one was.
     bool mark_all(std::initializer_list<PyObject*> texts, std::vector<bool>& matched) const {
