@@ -1,6 +1,7 @@
 // Descriptors set aside at load for the exit path; see descriptor_reserve.h.
 #include "descriptor_reserve.h"
 
+#include <errno.h>
 #include <fcntl.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -35,8 +36,13 @@ bool DescriptorReserve::Held::still_ours() const {
 
 void DescriptorReserve::take(const std::string& dir) {
     std::lock_guard lock(mutex_);
-    make_directories(dir);
-    dir_ = hold(open(dir.empty() ? "." : dir.c_str(), O_PATH | O_DIRECTORY | O_CLOEXEC));
+    const char* path = dir.empty() ? "." : dir.c_str();
+    int fd = open(path, O_PATH | O_DIRECTORY | O_CLOEXEC);
+    if (fd < 0 && errno == ENOENT) {  // under pyitt-host it exists: a mkdir per component saved
+        make_directories(dir);
+        fd = open(path, O_PATH | O_DIRECTORY | O_CLOEXEC);
+    }
+    dir_ = hold(fd);
     for (Held& spare : spares_) spare = hold(open("/dev/null", O_PATH | O_CLOEXEC));
 }
 
