@@ -7,8 +7,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <cstdint>
 #include <mutex>
-#include <new>
 #include <vector>
 
 namespace pyitt::collector {
@@ -35,9 +35,17 @@ Pool& pool() {
     return *p;
 }
 
+// What the thread is to make, carried in its argument itself: freeing a heap copy from the thread
+// would make glibc give it a malloc arena of its own (a 64 MiB reservation and its page faults).
 struct Job {
     int dir_fd;
-    int count;
+    int count;  // below 256
+
+    void* packed() const { return reinterpret_cast<void*>(static_cast<uintptr_t>(dir_fd) << 8 | static_cast<uintptr_t>(count)); }
+    static Job unpacked(void* argument) {
+        const auto bits = reinterpret_cast<uintptr_t>(argument);
+        return {static_cast<int>(bits >> 8), static_cast<int>(bits & 0xff)};
+    }
 };
 
 // The duplicate of the directory, unless the program closed it and got its number again.
@@ -49,8 +57,7 @@ void close_if_directory(int fd, const Pool& p) {
 }
 
 void* make_files(void* argument) {
-    const Job job = *static_cast<Job*>(argument);
-    delete static_cast<Job*>(argument);
+    const Job job = Job::unpacked(argument);
     Pool& p = pool();
     for (int i = 0; i < job.count; ++i) {
         // Read-write: OutputFile copies it into a named file where it cannot link it (no /proc).
@@ -108,8 +115,7 @@ void prepare_files(int dir_fd, int count) {
     pthread_attr_init(&attributes);
     pthread_attr_setstacksize(&attributes, 64 * 1024);
     pthread_t thread;
-    auto* job = new (std::nothrow) Job{own, count};
-    const bool started = job != nullptr && pthread_create(&thread, &attributes, make_files, job) == 0;
+    const bool started = count > 0 && count < 256 && pthread_create(&thread, &attributes, make_files, Job{own, count}.packed()) == 0;
     pthread_attr_destroy(&attributes);
     pthread_sigmask(SIG_SETMASK, &before, nullptr);
     std::lock_guard lock(p.mutex);
@@ -117,7 +123,6 @@ void prepare_files(int dir_fd, int count) {
         p.thread = thread;
         p.joinable = true;
     } else {
-        delete job;
         p.dir_fd = -1;
         close(own);
     }
