@@ -51,6 +51,7 @@ void install_now(const std::string& why) {
     if (g_verbosity >= 1) pyitt::print_stderr("pyitt-host: [v1] Python calls: the frame-evaluation function from now on ({})\n", why);
 }
 
+#if PY_VERSION_HEX >= 0x030B0000 && PY_VERSION_HEX < 0x030C0000
 std::string utf8_or_empty(PyObject* text) {
     const char* data = text != nullptr ? PyUnicode_AsUTF8(text) : nullptr;
     if (data == nullptr) {
@@ -60,7 +61,6 @@ std::string utf8_or_empty(PyObject* text) {
     return data;
 }
 
-#if PY_VERSION_HEX >= 0x030B0000 && PY_VERSION_HEX < 0x030C0000
 // True when it installed the function.
 bool check(PyCodeObject* code) {
     if (!might_be_selected(code)) return false;
@@ -103,7 +103,6 @@ bool check_frozen_modules() {
     }
     return false;
 }
-#endif
 
 // types.CodeType() and code.replace() make code objects inside codeobject.c, which the wrapper does not
 // see; the event does not give the new qualified name, so any of them installs the function.
@@ -113,6 +112,7 @@ int on_audit_event(const char* event, PyObject*, void*) {
     }
     return 0;
 }
+#endif
 
 }  // namespace
 
