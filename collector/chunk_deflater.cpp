@@ -58,15 +58,51 @@ std::string ChunkDeflater::deflate_packet(const std::string& raw) {
     std::string packed;
     libdeflate_compressor* compressor = raw.size() < kStoredBelowBytes ? this_threads_storer() : this_threads_compressor();
     if (compressor == nullptr) return packed;
-    std::string compressed(libdeflate_zlib_compress_bound(compressor, raw.size()), '\0');
+    // Kept per thread, as large as the largest chunk so far: a fresh one would be page faults.
+    thread_local std::string compressed;
+    const std::size_t bound = libdeflate_zlib_compress_bound(compressor, raw.size());
+    if (compressed.size() < bound) compressed.resize(bound);
     const std::size_t size = libdeflate_zlib_compress(compressor, raw.data(), raw.size(), compressed.data(),
                                                       compressed.size());
     if (size == 0) return packed;
-    compressed.resize(size);
-    std::string inner;
-    wire::put_bytes(inner, perfetto::kCompressedPackets, compressed);
-    wire::put_bytes(packed, perfetto::kTracePacket, inner);
+    // TracePacket { compressed_packets: bytes }, written once.
+    std::string inner_head;
+    wire::put_tag(inner_head, perfetto::kCompressedPackets, wire::kLengthDelimited);
+    wire::put_varint(inner_head, size);
+    wire::put_tag(packed, perfetto::kTracePacket, wire::kLengthDelimited);
+    wire::put_varint(packed, inner_head.size() + size);
+    packed.reserve(packed.size() + inner_head.size() + size);
+    packed += inner_head;
+    packed.append(compressed.data(), size);
     return packed;
+}
+
+// A few: the encoder takes one back per chunk, and at most the chunks in flight are out.
+constexpr std::size_t kSpareBuffers = 4;
+
+std::string ChunkDeflater::take_buffer(std::size_t size) {
+    std::string buffer;
+    {
+        std::lock_guard lock(mutex_);
+        if (!spare_buffers_.empty()) {
+            buffer = std::move(spare_buffers_.back());
+            spare_buffers_.pop_back();
+        }
+    }
+    buffer.resize(size);
+    return buffer;
+}
+
+void ChunkDeflater::deflate_job(Job& job) {
+    std::string out = deflate_packet(job.raw);
+    std::lock_guard lock(mutex_);
+    job.out = std::move(out);
+    if (spare_buffers_.size() < kSpareBuffers) {
+        job.raw.clear();
+        spare_buffers_.push_back(std::move(job.raw));
+    }
+    job.raw = std::string();
+    job.done = true;
 }
 
 void ChunkDeflater::work() {
@@ -77,11 +113,9 @@ void ChunkDeflater::work() {
         std::shared_ptr<Job> job = queue_.front();
         queue_.pop_front();
         lock.unlock();
-        job->out = deflate_packet(job->raw);
-        job->raw = std::string();
-        lock.lock();
-        job->done = true;
+        deflate_job(*job);
         job_done_.notify_all();
+        lock.lock();
     }
 }
 
@@ -110,12 +144,7 @@ void ChunkDeflater::submit(std::string raw) {
                 queue_.pop_back();
             }
         }
-        if (own) {
-            own->out = deflate_packet(own->raw);
-            own->raw = std::string();
-            std::lock_guard lock(mutex_);
-            own->done = true;
-        }
+        if (own) deflate_job(*own);
         write_done_front(own == nullptr);
     }
 }
@@ -188,10 +217,7 @@ void ChunkDeflater::deflate_queued_here() {
             own = queue_.back();
             queue_.pop_back();
         }
-        own->out = deflate_packet(own->raw);
-        own->raw = std::string();
-        std::lock_guard lock(mutex_);
-        own->done = true;
+        deflate_job(*own);
     }
 }
 

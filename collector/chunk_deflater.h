@@ -30,6 +30,10 @@ public:
 
     // Takes a chunk of whole packets (the Trace encoding); may block while too many are in flight.
     void submit(std::string raw);
+    // A zeroed buffer of `size` bytes for the next chunk: one a deflated chunk was in, where there is
+    // one. A fresh chunk-sized buffer is above malloc's mmap threshold, so each of its pages is a page
+    // fault (64 for a 256 kB chunk: most of what a recorded call cost in the kernel).
+    std::string take_buffer(std::size_t size);
     // Bytes written as they are, in order after every chunk submitted before.
     void write_plain(std::string_view bytes);
     // Waits for every chunk submitted so far and writes it.
@@ -51,6 +55,8 @@ private:
         bool done = false;
     };
     void deflate_queued_here();
+    // Deflates `job` on this thread, keeps its raw buffer for take_buffer() and marks it done.
+    void deflate_job(Job& job);
     void work();
     void write_done_front(bool wait);
     void write(std::string_view bytes);
@@ -68,6 +74,7 @@ private:
     bool workers_started_ = false;
     unsigned submitted_ = 0;
     std::vector<std::uint32_t> checksums_;
+    std::vector<std::string> spare_buffers_;  // emptied raw chunks, their memory kept
     bool stopping_ = false;
 };
 

@@ -446,7 +446,7 @@ private:
     void flush_chunk() {
         chunk_.resize(used_);
         deflater_.submit(std::move(chunk_));
-        chunk_ = std::string(kChunkBytes + kSmallRoom, '\0');
+        chunk_ = deflater_.take_buffer(kChunkBytes + kSmallRoom);
         used_ = 0;
     }
 
