@@ -393,6 +393,8 @@ bool might_be_selected(PyCodeObject* code) {
         return true;  // decided, and reported, when it runs
     }
 }
+
+std::string where_defined(PyCodeObject* code) { return utf8(code->co_qualname) + " in " + utf8(code->co_filename); }
 #endif
 
 void tell_qualified_name([[maybe_unused]] PyCodeObject* code, [[maybe_unused]] PyObject* qualified_name) {

@@ -85,6 +85,9 @@ itt::StringHandle* per_call_handle(PyCodeObject* code, const CodeInfo& info, PyO
 // 3.11+ (co_qualname).
 bool might_be_selected(PyCodeObject* code);
 
+// "qualified.name in file", for messages (3.11+).
+std::string where_defined(PyCodeObject* code);
+
 // --resume-on / --pause-on patterns that no code object has matched so far.
 struct UnmatchedTrigger {
     Trigger kind;

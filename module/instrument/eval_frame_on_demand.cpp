@@ -52,19 +52,10 @@ void install_now(const std::string& why) {
 }
 
 #if PY_VERSION_HEX >= 0x030B0000 && PY_VERSION_HEX < 0x030C0000
-std::string utf8_or_empty(PyObject* text) {
-    const char* data = text != nullptr ? PyUnicode_AsUTF8(text) : nullptr;
-    if (data == nullptr) {
-        PyErr_Clear();
-        return {};
-    }
-    return data;
-}
-
 // True when it installed the function.
 bool check(PyCodeObject* code) {
     if (!might_be_selected(code)) return false;
-    install_now(utf8_or_empty(code->co_qualname) + " in " + utf8_or_empty(code->co_filename) + " is selected");
+    install_now(where_defined(code) + " is selected");
     return true;
 }
 
